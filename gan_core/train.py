@@ -1,0 +1,618 @@
+"""The training loop, as a stream of events.
+
+    trainer = Trainer(TrainConfig(dataset="emoji", iterations=2000))
+    for event in trainer.run():          # step / samples / metric events ...
+        ...                              # ... then one of done / stopped / diverged
+
+One iteration is `d_train_iters` discriminator updates followed by one
+generator update (Goodfellow et al. 2014, Algorithm 1, with k = d_train_iters).
+The loop is written out plainly as in pytorch/examples' dcgan: D on real,
+D on fake, step; then G, step. The Trainer knows nothing about the page that
+shows it: the app's worker thread and the CLI below consume the same events.
+
+Run it from the shell (every app run can be repeated this way):
+
+    python -m gan_core.train --data emoji --loss lsgan --lr 2e-4 --iterations 2000 --out runs/demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import dataclasses
+import json
+import math
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import data as gdata
+from .losses import LOSSES, get_loss, gradient_penalty
+from .models import DCDiscriminator, DCGenerator
+from .models.mlp import MLPDiscriminator, MLPGenerator
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run. The CLI builds one; the log records it."""
+
+    dataset: str = "emoji"          # "emoji", "shapes", a toy name, or a path to a zip/folder
+    image_size: int = 32
+    noise_size: int = 100
+    conv_dim: int = 32              # G/D width (hidden units for the 2-D toys)
+    loss: str = "lsgan"
+    lr: float = 2e-4                # generator learning rate (and D's unless lr_d is set)
+    lr_d: float | None = None       # two-timescale update rule (Heusel et al. 2017) when set
+    beta1: float = 0.5
+    beta2: float = 0.999
+    spectral_norm: bool = False
+    d_batch_norm: bool = True       # the course's D has batch norm; SN-GANs usually drop it
+    d_activation: str = "relu"      # "relu" (course) or "leaky" (LeakyReLU 0.2)
+    d_train_iters: int = 1          # discriminator updates per generator update
+    batch_size: int = 64
+    iterations: int = 1000          # generator updates
+    sample_every: int = 100         # fixed-noise grid every N iterations (0 = only at the end)
+    n_samples: int = 64             # images in the fixed-noise grid
+    metric_every: int = 0           # SWD (images) / mode coverage (toys) every N iterations; 0 = off
+    log_every: int = 1              # step events every N iterations
+    ema: float = 0.0                # generator EMA decay (e.g. 0.999); 0 = off
+    flip: bool = False              # random horizontal flips of the real images
+    holdout: int = 0                # images kept out of training (fixed split) and used as the SWD reference
+    seed: int = 0
+    device: str = "cpu"
+    threads: int = 0                # torch threads for this run; 0 = leave as is
+
+    def __post_init__(self):
+        if self.loss not in LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
+        checks = [
+            (self.lr > 0 and math.isfinite(self.lr), "lr must be a positive number"),
+            (self.lr_d is None or self.lr_d > 0, "lr_d must be positive"),
+            (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1, "Adam betas must be in [0, 1)"),
+            (1 <= self.d_train_iters <= 100, "d_train_iters must be between 1 and 100"),
+            (self.batch_size >= 1, "batch_size must be at least 1"),
+            (self.iterations >= 1, "iterations must be at least 1"),
+            (self.noise_size >= 1, "noise_size must be at least 1"),
+            (self.conv_dim >= 1, "conv_dim must be at least 1"),
+            (0 <= self.ema < 1, "ema must be 0 (off) or a decay in (0, 1)"),
+            (self.sample_every >= 0 and self.metric_every >= 0, "sample_every/metric_every must be >= 0"),
+            (self.log_every >= 1, "log_every must be at least 1"),
+            (self.n_samples >= 1, "n_samples must be at least 1"),
+            (self.holdout >= 0, "holdout must be >= 0"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+
+    @property
+    def is_toy(self) -> bool:
+        return self.dataset in gdata.TOY_DATASETS
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ValueError(f"unknown TrainConfig field(s): {', '.join(unknown)}")
+        return cls(**d)
+
+    def cli_command(self, out: str = "runs/my-run") -> str:
+        """The shell command that repeats this run."""
+        default = TrainConfig()
+        parts = ["python -m gan_core.train", f"--data {self.dataset}"]
+        for f in dataclasses.fields(self):
+            if f.name == "dataset":
+                continue
+            value = getattr(self, f.name)
+            if value == getattr(default, f.name) and f.name not in ("loss", "lr", "iterations"):
+                continue
+            flag = "--" + f.name.replace("_", "-")
+            if isinstance(value, bool):
+                parts.append(flag if value else "--no-" + f.name.replace("_", "-"))
+            elif value is not None:
+                parts.append(f"{flag} {value}")
+        parts.append(f"--out {out}")
+        return " ".join(parts)
+
+
+# ---------------------------------------------------------------- events
+
+@dataclass
+class Event:
+    kind: str
+    iteration: int
+
+
+@dataclass
+class StepEvent(Event):
+    d_loss_real: float = 0.0        # D's loss term on real images
+    d_loss_fake: float = 0.0        # D's loss term on generated images
+    d_loss: float = 0.0
+    g_loss: float = 0.0
+    d_x: float = 0.0                # mean D output on real images (sigmoid for BCE)
+    d_g_z: float = 0.0              # mean D output on generated images
+    its_per_sec: float = 0.0
+    elapsed: float = 0.0
+
+
+@dataclass
+class SamplesEvent(Event):
+    images: np.ndarray | None = None   # uint8 (N, 3, H, W), fixed noise, whole run
+    grid: np.ndarray | None = None     # uint8 (H, W, 3) grid of `images`
+    points: np.ndarray | None = None   # float32 (N, 2) for the 2-D toys
+
+
+@dataclass
+class MetricEvent(Event):
+    name: str = ""
+    value: float = 0.0
+    details: dict = field(default_factory=dict)
+
+
+@dataclass
+class FinalEvent(Event):
+    message: str = ""
+    elapsed: float = 0.0
+
+
+FINAL_KINDS = ("done", "stopped", "diverged")
+
+
+# ---------------------------------------------------------------- the trainer
+
+HOLDOUT_SEED = 1234
+
+
+def holdout_split(n: int, holdout: int, seed: int = HOLDOUT_SEED):
+    """(train indices, held-out indices): a fixed split, independent of the run's seed,
+    so every run and the evaluation script hold out the same images."""
+    if not 0 < holdout < n:
+        raise ValueError(f"holdout must be between 1 and {n - 1} for a dataset of {n} images, got {holdout}")
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    return perm[holdout:].sort().values, perm[:holdout].sort().values
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig, dataset: torch.Tensor | None = None):
+        self.config = c = config
+        self.device = torch.device(c.device)
+        self._stop = threading.Event()
+        self.loss = get_loss(c.loss)
+        self.iteration = 0
+
+        # Models are initialised from the run's seed; everything random after
+        # this point draws from self.rng so that a run does not depend on
+        # what other threads do with torch's global generator.
+        torch.manual_seed(c.seed)
+        if c.is_toy:
+            self.G = MLPGenerator(c.noise_size, width=c.conv_dim)
+            self.D = MLPDiscriminator(width=c.conv_dim, spectral_norm=c.spectral_norm)
+        else:
+            self.G = DCGenerator(c.noise_size, c.conv_dim, c.image_size)
+            self.D = DCDiscriminator(c.conv_dim, c.image_size, spectral_norm=c.spectral_norm,
+                                     batch_norm=c.d_batch_norm, activation=c.d_activation)
+        self.G.to(self.device).train()
+        self.D.to(self.device).train()
+        self.G_ema = copy.deepcopy(self.G).eval() if c.ema > 0 else None
+        if self.G_ema is not None:
+            self.G_ema.requires_grad_(False)
+
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=c.lr, betas=(c.beta1, c.beta2))
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=c.lr_d or c.lr, betas=(c.beta1, c.beta2))
+
+        self.rng = torch.Generator(device=self.device).manual_seed(c.seed + 1)
+        self.data = self._load_data(dataset)
+        self.fixed_noise = torch.randn(c.n_samples, c.noise_size, generator=self.rng, device=self.device)
+        if c.holdout:
+            train_idx, held_idx = holdout_split(len(self.data), c.holdout)
+            self.reference = self.data[held_idx.to(self.device)]
+            self.data = self.data[train_idx.to(self.device)]
+        else:
+            # A fixed subset of the training data to measure the samples against.
+            n_ref = min(len(self.data), 512 if not c.is_toy else 2500)
+            idx = torch.randperm(len(self.data), generator=self.rng, device=self.device)[:n_ref]
+            self.reference = self.data[idx]
+        self._perm, self._pos = None, 0
+        # Divergence needs persistence: one wild step can recover, a streak does not.
+        self._explode_streak = 0
+        self._saturated_streak = 0
+        if not c.is_toy:
+            ref = self.reference[:256]
+            self._real_saturation = float(((ref <= 2) | (ref >= 253)).float().mean())
+
+    # ---- data
+
+    def _load_data(self, dataset):
+        c = self.config
+        if dataset is None:
+            if c.is_toy:
+                dataset = gdata.toy_2d(c.dataset, 20_000, seed=c.seed)
+            else:
+                dataset = gdata.load_dataset(c.dataset, c.image_size)
+        if c.is_toy:
+            if dataset.dim() != 2 or dataset.shape[1] != 2:
+                raise ValueError(f"toy data must have shape (N, 2), got {tuple(dataset.shape)}")
+            return dataset.float().to(self.device)
+        if dataset.dtype != torch.uint8 or dataset.dim() != 4 or dataset.shape[1] != 3:
+            raise ValueError(f"dataset must be a uint8 tensor (N, 3, H, W), got {dataset.dtype} {tuple(dataset.shape)}")
+        if dataset.shape[-1] != c.image_size or dataset.shape[-2] != c.image_size:
+            raise ValueError(f"dataset images are {dataset.shape[-2]}x{dataset.shape[-1]} "
+                             f"but image_size is {c.image_size}")
+        if len(dataset) == 0:
+            raise ValueError("the dataset is empty: no images to train on")
+        # Kept as uint8 (4x smaller); each batch is converted on the fly.
+        return dataset.to(self.device)
+
+    def _next_real(self):
+        """The next batch, sampling without replacement within an epoch.
+
+        A batch larger than the dataset is filled by drawing with repeats:
+        tiny datasets (even one image) still train, they just memorise.
+        """
+        c, n = self.config, len(self.data)
+        if self._perm is None or self._pos + min(c.batch_size, n) > n:
+            self._perm = torch.randperm(n, generator=self.rng, device=self.device)
+            self._pos = 0
+        if c.batch_size <= n:
+            idx = self._perm[self._pos:self._pos + c.batch_size]
+            self._pos += c.batch_size
+        else:
+            idx = torch.randint(0, n, (c.batch_size,), generator=self.rng, device=self.device)
+        batch = self.data[idx]
+        if c.is_toy:
+            return batch
+        x = batch.float().div_(127.5).sub_(1.0)
+        if c.flip:
+            flip = torch.rand(len(x), generator=self.rng, device=self.device) < 0.5
+            x = torch.where(flip[:, None, None, None], x.flip(-1), x)
+        return x
+
+    def _noise(self, n):
+        return torch.randn(n, self.config.noise_size, generator=self.rng, device=self.device)
+
+    # ---- one update of each player (public: the theory pages step them by hand)
+
+    def d_step(self) -> dict:
+        """One discriminator update. Returns tensors (not synced) for logging."""
+        real = self._next_real()
+        with torch.no_grad():
+            fake = self.G(self._noise(len(real)))
+        real_logits = self.D(real)
+        fake_logits = self.D(fake)
+        real_term, fake_term = self.loss.d_loss_terms(real_logits, fake_logits)
+        d_loss = real_term + fake_term
+        if self.loss.gradient_penalty_weight > 0:
+            penalty = gradient_penalty(self.D, real, fake, generator=self.rng)
+            d_loss = d_loss + self.loss.gradient_penalty_weight * penalty
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.opt_d.step()
+        return {
+            "d_loss_real": real_term.detach(), "d_loss_fake": fake_term.detach(),
+            "d_loss": d_loss.detach(),
+            "d_x": self.loss.d_output(real_logits.detach()).mean(),
+            "d_g_z": self.loss.d_output(fake_logits.detach()).mean(),
+        }
+
+    def g_step(self) -> dict:
+        """One generator update (the batch size of D's batches)."""
+        fake = self.G(self._noise(self.config.batch_size))
+        g_loss = self.loss.g_loss(self.D(fake))
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.opt_g.step()
+        if self.G_ema is not None:
+            self._update_ema()
+        return {"g_loss": g_loss.detach()}
+
+    @torch.no_grad()
+    def _update_ema(self):
+        decay = self.config.ema
+        for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters()):
+            p_ema.lerp_(p, 1 - decay)
+        # Batch-norm running statistics are copied, not averaged.
+        for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
+            b_ema.copy_(b)
+
+    @property
+    def generator(self):
+        """The generator to use after training: the EMA copy when EMA is on."""
+        return self.G_ema if self.G_ema is not None else self.G
+
+    @property
+    def discriminator(self):
+        return self.D
+
+    @torch.no_grad()
+    def sample(self, z=None):
+        """Generator output for `z` (default: the run's fixed noise), in eval mode."""
+        z = self.fixed_noise if z is None else z.to(self.device)
+        g = self.generator
+        was_training = g.training
+        g.eval()
+        try:
+            return g(z)
+        finally:
+            g.train(was_training)
+
+    # ---- the loop
+
+    def stop(self):
+        """Ask the run to end; safe from any thread. The loop ends within one iteration."""
+        self._stop.set()
+
+    def run(self):
+        c = self.config
+        if c.threads:
+            torch.set_num_threads(c.threads)
+        start = time.perf_counter()
+        window_start, window_iters = start, 0
+        last = None
+        for it in range(1, c.iterations + 1):
+            if self._stop.is_set():
+                yield FinalEvent("stopped", self.iteration, f"Training stopped at step {self.iteration}.",
+                                 time.perf_counter() - start)
+                return
+            for _ in range(c.d_train_iters):
+                d_stats = self.d_step()
+            g_stats = self.g_step()
+            self.iteration = it
+            window_iters += 1
+
+            if it % c.log_every == 0 or it == c.iterations:
+                stats = {k: float(v) for k, v in {**d_stats, **g_stats}.items()}
+                now = time.perf_counter()
+                rate = window_iters / max(now - window_start, 1e-9)
+                window_start, window_iters = now, 0
+                last = StepEvent("step", it, its_per_sec=rate, elapsed=now - start, **stats)
+                problem = self._divergence(stats, it)
+                if problem:
+                    yield last
+                    yield FinalEvent("diverged", it, problem, now - start)
+                    return
+                yield last
+
+            if (c.sample_every and it % c.sample_every == 0) or it == c.iterations:
+                sample_ev = self._samples_event(it)
+                problem = self._saturation(sample_ev, it)
+                yield sample_ev
+                if problem:
+                    yield FinalEvent("diverged", it, problem, time.perf_counter() - start)
+                    return
+            if (c.metric_every and it % c.metric_every == 0) or (c.metric_every and it == c.iterations):
+                yield self._metric_event(it)
+
+        elapsed = time.perf_counter() - start
+        yield FinalEvent("done", c.iterations,
+                         f"Training finished: {c.iterations} iterations in {elapsed:.1f} s "
+                         f"({c.iterations / max(elapsed, 1e-9):.1f} it/s).", elapsed)
+
+    def _samples_event(self, it):
+        from .viz import make_grid
+
+        out = self.sample()
+        if self.config.is_toy:
+            return SamplesEvent("samples", it, points=out.cpu().numpy().astype(np.float32))
+        images = gdata.to_uint8(out).cpu().numpy()
+        nrow = int(math.ceil(math.sqrt(len(images))))
+        return SamplesEvent("samples", it, images=images, grid=make_grid(images, nrow=nrow))
+
+    def _metric_event(self, it):
+        from . import metrics
+
+        if self.config.is_toy:
+            eval_rng = torch.Generator(device=self.device).manual_seed(self.config.seed + 2)
+            z = torch.randn(2500, self.config.noise_size, generator=eval_rng, device=self.device)
+            fake = self.sample(z).cpu()
+            modes = gdata.toy_modes(self.config.dataset)
+            if modes is None:
+                return MetricEvent("metric", it, name="none")
+            centres, std = modes
+            mc = metrics.mode_coverage(fake, centres, std)
+            return MetricEvent("metric", it, name="modes_covered", value=float(mc.modes_covered),
+                               details={"n_modes": mc.n_modes, "high_quality": mc.high_quality})
+        n = len(self.reference)
+        # Its own noise, the same at every check: measuring must not shift the
+        # training's random stream, and a fixed z makes checkpoints comparable.
+        eval_rng = torch.Generator(device=self.device).manual_seed(self.config.seed + 2)
+        z = torch.randn(n, self.config.noise_size, generator=eval_rng, device=self.device)
+        fake = torch.cat([gdata.to_uint8(self.sample(z[i:i + 256])) for i in range(0, n, 256)])
+        result = metrics.swd(self.reference, fake)
+        return MetricEvent("metric", it, name="swd", value=float(result.mean),
+                           details={"levels": {int(k): float(v) for k, v in result.levels.items()}})
+
+    # ---- failure detection: a run that breaks ends with an explanation, not an exception
+
+    def _advice(self) -> str:
+        c = self.config
+        lr = max(c.lr, c.lr_d or 0)
+        if lr >= 5e-3:
+            return (f"The likely cause is the learning rate: {lr:g} is far too high for Adam here "
+                    f"(DCGANs train at about 2e-4). Try 2e-4 or 1e-3.")
+        if not c.spectral_norm and c.loss in ("bce", "hinge"):
+            return "Try spectral norm on the discriminator, a lower learning rate, or the least-squares loss."
+        return "Try a lower learning rate, spectral norm on the discriminator, or fewer discriminator steps."
+
+    EXPLODE_PATIENCE = 10     # logged steps in a row above the loss's threshold
+    SATURATION_PATIENCE = 2   # sample grids in a row with saturated outputs
+
+    def _divergence(self, stats: dict, it: int) -> str | None:
+        names = {"d_loss": "the discriminator's loss", "g_loss": "the generator's loss"}
+        for key, label in names.items():
+            v = stats[key]
+            if not math.isfinite(v):
+                return (f"Diverged at step {it}: {label} became {'NaN' if math.isnan(v) else 'infinite'}. "
+                        + self._advice())
+        worst = max(names, key=lambda k: abs(stats[k]))
+        if abs(stats[worst]) > self.loss.explode_threshold:
+            self._explode_streak += 1
+            if self._explode_streak >= self.EXPLODE_PATIENCE:
+                return (f"Diverged at step {it}: {names[worst]} exploded to {stats[worst]:.3g} and stayed "
+                        f"there (healthy values for {self.config.loss} stay below "
+                        f"{self.loss.explode_threshold:g}). " + self._advice())
+        else:
+            self._explode_streak = 0
+        return None
+
+    def _saturation(self, ev: SamplesEvent, it: int) -> str | None:
+        """Generator outputs pinned at the tanh limits: every image is a flat block of pure colours.
+
+        This is how a too-high learning rate usually ends on images: batch norm
+        keeps the losses finite, but the generator's last layer saturates and
+        its gradient (through tanh) vanishes, so the run cannot recover.
+        """
+        if ev.images is None or it < 50:
+            return None
+        x = ev.images.astype(np.float32)
+        saturated = float(((x <= 2) | (x >= 253)).mean())
+        spread = float(x.std(axis=0).mean())  # how different the samples are from each other
+        # Relative to the data: line drawings are mostly pure black/white by nature.
+        limit = min(0.98, max(0.9, self._real_saturation + 0.35))
+        if saturated > limit or (saturated > limit - 0.3 and spread < 2.0):
+            self._saturated_streak += 1
+        else:
+            self._saturated_streak = 0
+        if self._saturated_streak >= self.SATURATION_PATIENCE:
+            return (f"Diverged at step {it}: {saturated:.0%} of the generated pixels are stuck at pure black/white/"
+                    f"primary colours (the generator's tanh output saturated), so its gradients vanished. "
+                    + self._advice())
+        return None
+
+
+# ---------------------------------------------------------------- checkpoints and the CLI
+
+def save_run(trainer: Trainer, out: str | Path, card: str | None = None, fp16: bool = False,
+             extra: dict | None = None) -> Path:
+    """Write the trained generator as a model folder that hub.load_generator reads."""
+    from .hub import save_generator
+
+    extra = {"iterations_trained": trainer.iteration, **(extra or {})}
+    return save_generator(out, trainer.generator, train_config=trainer.config.to_dict(), card=card,
+                          fp16=fp16, extra=extra)
+
+
+def _bool_flag(parser, name, help_):
+    dest = name.replace("-", "_")
+    parser.add_argument(f"--{name}", dest=dest, action="store_true", help=help_)
+    parser.add_argument(f"--no-{name}", dest=dest, action="store_false")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    d = TrainConfig()
+    p = argparse.ArgumentParser(
+        prog="python -m gan_core.train",
+        description="Train a GAN with gan_core (the same engine as the app's Train page).")
+    p.add_argument("--data", default=d.dataset,
+                   help="emoji | shapes | ring8 | grid25 | spiral | moons | PATH.zip | FOLDER")
+    p.add_argument("--image-size", type=int, default=d.image_size)
+    p.add_argument("--noise-size", type=int, default=d.noise_size)
+    p.add_argument("--conv-dim", type=int, default=d.conv_dim)
+    p.add_argument("--loss", default=d.loss, choices=list(LOSSES))
+    p.add_argument("--lr", type=float, default=d.lr)
+    p.add_argument("--lr-d", type=float, default=None, help="discriminator lr (two-timescale); default = --lr")
+    p.add_argument("--beta1", type=float, default=d.beta1)
+    p.add_argument("--beta2", type=float, default=d.beta2)
+    _bool_flag(p, "spectral-norm", "spectral norm on every discriminator conv")
+    _bool_flag(p, "d-batch-norm", "batch norm in the discriminator (course default: on)")
+    p.set_defaults(spectral_norm=d.spectral_norm, d_batch_norm=d.d_batch_norm, flip=d.flip)
+    p.add_argument("--d-activation", default=d.d_activation, choices=["relu", "leaky"])
+    p.add_argument("--d-train-iters", type=int, default=d.d_train_iters)
+    p.add_argument("--batch-size", type=int, default=d.batch_size)
+    p.add_argument("--iterations", type=int, default=d.iterations)
+    p.add_argument("--sample-every", type=int, default=d.sample_every)
+    p.add_argument("--n-samples", type=int, default=d.n_samples)
+    p.add_argument("--metric-every", type=int, default=d.metric_every)
+    p.add_argument("--log-every", type=int, default=d.log_every)
+    p.add_argument("--ema", type=float, default=d.ema)
+    _bool_flag(p, "flip", "random horizontal flips of the real images")
+    p.add_argument("--holdout", type=int, default=d.holdout,
+                   help="hold out N images (fixed split) from training; SWD is measured against them")
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--device", default=d.device)
+    p.add_argument("--threads", type=int, default=d.threads)
+    p.add_argument("--out", required=True, help="output folder (checkpoint, log.jsonl, samples/)")
+    p.add_argument("--max-minutes", type=float, default=0,
+                   help="stop the run gracefully after this many minutes (0 = no limit)")
+    p.add_argument("--keep-best", action="store_true",
+                   help="also save the generator with the lowest SWD so far to OUT/best")
+    p.add_argument("--fp16", action="store_true", help="store the weights in float16 (half the size)")
+    p.add_argument("--push-to-hub", metavar="REPO_ID", default=None,
+                   help="upload the finished model folder to the Hugging Face Hub (needs a token)")
+    return p
+
+
+def config_from_args(args) -> TrainConfig:
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    values = {k: v for k, v in vars(args).items() if k in fields}
+    values["dataset"] = args.data
+    return TrainConfig(**values)
+
+
+def main(argv=None) -> int:
+    from tqdm import tqdm
+
+    from .viz import save_png
+
+    args = build_parser().parse_args(argv)
+    try:
+        config = config_from_args(args)
+        trainer = Trainer(config)
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if config.device.startswith("cuda"):
+        torch.backends.cudnn.benchmark = True
+    if args.max_minutes > 0:
+        timer = threading.Timer(args.max_minutes * 60, trainer.stop)
+        timer.daemon = True
+        timer.start()
+    out = Path(args.out)
+    (out / "samples").mkdir(parents=True, exist_ok=True)
+    (out / "train_config.json").write_text(json.dumps(config.to_dict(), indent=2))
+    final, best = None, float("inf")
+    with open(out / "log.jsonl", "w") as log, tqdm(total=config.iterations, unit="it", file=sys.stderr) as bar:
+        for ev in trainer.run():
+            record = {"kind": ev.kind, "iteration": ev.iteration}
+            if ev.kind == "step":
+                record.update({k: v for k, v in dataclasses.asdict(ev).items() if k not in record})
+                bar.n = ev.iteration
+                bar.set_postfix(D=f"{ev.d_loss:.3f}", G=f"{ev.g_loss:.3f}", refresh=False)
+                bar.refresh()
+            elif ev.kind == "samples":
+                name = f"samples/iter_{ev.iteration:06d}.png"
+                if ev.grid is not None:
+                    save_png(ev.grid, out / name)
+                    record["file"] = name
+            elif ev.kind == "metric":
+                record.update(name=ev.name, value=ev.value, details=ev.details)
+                tqdm.write(f"iter {ev.iteration}: {ev.name} = {ev.value:.2f}", file=sys.stderr)
+                if args.keep_best and ev.name == "swd" and ev.value < best:
+                    best = ev.value
+                    save_run(trainer, out / "best", fp16=args.fp16,
+                             extra={"swd_during_training": ev.value, "swd_iteration": ev.iteration})
+            else:
+                record.update(message=ev.message, elapsed=ev.elapsed)
+                final = ev
+            log.write(json.dumps(record) + "\n")
+    print(final.message, file=sys.stderr)
+    if not config.is_toy:
+        save_run(trainer, out, fp16=args.fp16)
+        print(f"model saved to {out} (load it with gan_core.hub.load_generator({str(out)!r}))", file=sys.stderr)
+        if args.push_to_hub:
+            from .hub import push_to_hub
+
+            url = push_to_hub(out, args.push_to_hub)
+            print(f"pushed to {url}", file=sys.stderr)
+    return 0 if final.kind in ("done", "stopped") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

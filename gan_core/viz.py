@@ -1,0 +1,87 @@
+"""Turning generator output into pictures: grids, PNG/GIF bytes, upscaling.
+
+Works on uint8 arrays so the same code serves the CLI, the app and the tests.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+
+def _as_uint8_nchw(images) -> np.ndarray:
+    if isinstance(images, torch.Tensor):
+        images = images.detach().cpu().numpy()
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        raise ValueError(f"expected uint8 images, got {images.dtype} (convert with gan_core.data.to_uint8)")
+    if images.ndim == 3:
+        images = images[None]
+    if images.ndim != 4 or images.shape[1] not in (1, 3):
+        raise ValueError(f"expected images of shape (N, 3, H, W), got {images.shape}")
+    return images
+
+
+def make_grid(images, nrow: int | None = None, padding: int = 2, pad_value: int = 255) -> np.ndarray:
+    """(N, 3, H, W) uint8 -> one (rows*H + gaps, nrow*W + gaps, 3) uint8 image.
+
+    The same layout as torchvision.utils.make_grid (padding around and between
+    tiles), without the float round trip.
+    """
+    images = _as_uint8_nchw(images)
+    n, c, h, w = images.shape
+    nrow = nrow or int(math.ceil(math.sqrt(n)))
+    nrow = max(1, min(nrow, n))
+    rows = int(math.ceil(n / nrow))
+    grid = np.full((rows * (h + padding) + padding, nrow * (w + padding) + padding, 3), pad_value, np.uint8)
+    for i in range(n):
+        r, col = divmod(i, nrow)
+        y, x = padding + r * (h + padding), padding + col * (w + padding)
+        grid[y:y + h, x:x + w] = images[i].transpose(1, 2, 0)
+    return grid
+
+
+def to_hwc(image) -> np.ndarray:
+    """One image (3, H, W) or (H, W, 3) uint8 -> (H, W, 3)."""
+    image = np.asarray(image.detach().cpu() if isinstance(image, torch.Tensor) else image)
+    if image.ndim == 3 and image.shape[0] == 3 and image.shape[-1] != 3:
+        image = image.transpose(1, 2, 0)
+    return np.ascontiguousarray(image)
+
+
+def upscale(image, size: int, method: str = "nearest") -> np.ndarray:
+    """Enlarge an (H, W, 3) uint8 image to size x size; 'nearest' keeps the pixels honest."""
+    methods = {"nearest": Image.NEAREST, "lanczos": Image.LANCZOS, "bilinear": Image.BILINEAR}
+    if method not in methods:
+        raise ValueError(f"method must be one of {', '.join(methods)}")
+    im = Image.fromarray(to_hwc(image))
+    return np.asarray(im.resize((size, size), methods[method]))
+
+
+def png_bytes(image) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(to_hwc(image)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def save_png(image, path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(png_bytes(image))
+    return path
+
+
+def gif_bytes(frames, duration_ms: int = 120, loop: int = 0) -> bytes:
+    """An animated GIF from a list of (H, W, 3) uint8 frames."""
+    frames = [Image.fromarray(to_hwc(f)) for f in frames]
+    if not frames:
+        raise ValueError("no frames to animate")
+    buf = io.BytesIO()
+    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:],
+                   duration=duration_ms, loop=loop, optimize=False)
+    return buf.getvalue()

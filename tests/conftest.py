@@ -1,0 +1,11 @@
+# Tests never touch the network: the Hub is unreachable on our machines, and a
+# forgotten download should fail in milliseconds, not after a 23 s retry loop.
+# HF_HUB_OFFLINE is read when huggingface_hub is imported, so set it first.
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GAN_PLAYGROUND_TEST", "1")
+
+import torch  # noqa: E402  (a cold torch import inside AppTest would hit its timeout)
+
+torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
