@@ -1,0 +1,60 @@
+"""What every page needs: page setup, torch threads, cloud bounds, the model cache.
+
+Pages stay thin: they read widgets, call gan_core, and draw the result. Shared
+widgets live here (or in a module of their own in ui/) so no page copies another.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def configure_torch() -> int:
+    """One torch thread by default: the server shares 2 cores between visitors,
+    a training worker and Streamlit itself, and 2 OpenMP threads collapse ~30x
+    under that kind of contention (../shared/docs/testing-notes.md §6).
+    GAN_PLAYGROUND_THREADS overrides it for a dedicated machine."""
+    threads = int(os.environ.get("GAN_PLAYGROUND_THREADS", "1"))
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return threads
+
+
+def cloud_mode() -> bool:
+    """True on Streamlit Community Cloud (or when forced), where training is bounded harder."""
+    forced = os.environ.get("GAN_PLAYGROUND_CLOUD")
+    if forced is not None:
+        return forced not in ("", "0", "false", "False")
+    return Path("/mount/src").exists()  # where Community Cloud checks out apps
+
+
+def page_setup(title: str, icon: str = "🎛️") -> None:
+    st.set_page_config(page_title=f"{title} · GAN Playground", page_icon=icon, layout="wide")
+    configure_torch()
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def load_model(source: str, _progress=None):
+    """(generator, info) for a bundled name, folder or hf: reference; shared by all sessions.
+
+    Generators are used read-only under torch.inference_mode(), so one instance
+    serves every visitor. Bounded: at most 4 models stay in memory.
+    _progress(done_bytes, total_bytes) is called during a Hub download (the
+    leading underscore keeps it out of the cache key). It may run on a
+    download thread, so it should record numbers, not draw Streamlit elements:
+    ui.playground.load_with_progress polls them and draws the bar.
+    """
+    from gan_core.hub import load_generator
+
+    return load_generator(source, progress=_progress)
+
+
+def session_models() -> dict:
+    """Models trained in this browser session (name -> (generator, info)), e.g. from the Train page."""
+    return st.session_state.setdefault("session_models", {})
