@@ -32,15 +32,15 @@ def _as_uint8_images(images, name: str) -> torch.Tensor:
     Channels-last is accepted because that is what the app's `to_uint8` helpers
     hand out; the two layouts cannot be confused for square images of side >= 16.
     """
-    if isinstance(images, np.ndarray):
-        images = torch.from_numpy(np.ascontiguousarray(images))
-    if not isinstance(images, torch.Tensor):
+    if not isinstance(images, (torch.Tensor, np.ndarray)):
         raise ValueError(f"{name} must be a uint8 torch.Tensor or numpy array, got {type(images).__name__}")
-    if images.dtype != torch.uint8:
+    if images.dtype not in (torch.uint8, np.uint8):
         raise ValueError(
             f"{name} must be uint8 images in [0, 255], got dtype {images.dtype}; convert generator output "
             f"first, e.g. ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)"
         )
+    if isinstance(images, np.ndarray):
+        images = torch.from_numpy(np.array(images))  # a copy: the caller's array may be read-only
     if images.ndim != 4:
         raise ValueError(f"{name} must have shape (N, 3, H, W), got {tuple(images.shape)}")
     if images.shape[1] != 3 and images.shape[-1] == 3:
@@ -179,13 +179,16 @@ def _sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, n_projections: int, n_
     relative on image descriptors, far below the metric's sampling noise.
     Identical sets still give exactly 0.
     """
+    # Directions per matrix product: ~8M projected values (32 MB) per set at a time.
+    # Small sets get few, large operations, which matters on a busy CPU where
+    # every parallel torch op can stall; N = 2,000 images get 32 directions at a time.
+    per_chunk = max(8, 2**23 // a.shape[0])
     total = 0.0
     for size in _split(n_projections, n_repeats):
         dirs = torch.randn(a.shape[1], size, generator=gen)
         dirs /= dirs.norm(dim=0, keepdim=True)
-        # 32 directions at a time keep the projections of N = 2,000 images at ~30 MB per set
-        for chunk in dirs.split(32, dim=1):
-            proj_a, proj_b = chunk.T @ a.T, chunk.T @ b.T                    # (32, n): one row per direction
+        for chunk in dirs.split(per_chunk, dim=1):
+            proj_a, proj_b = chunk.T @ a.T, chunk.T @ b.T                    # (directions, n)
             lo = torch.minimum(proj_a.amin(dim=1), proj_b.amin(dim=1))[:, None]
             hi = torch.maximum(proj_a.amax(dim=1), proj_b.amax(dim=1))[:, None]
             scale = _KEY_MAX / (hi - lo).clamp_min(1e-12)                     # keys per unit of projection
@@ -235,10 +238,14 @@ def swd(
     min_resolution: the coarsest level; levels are H, H/2, ..., min_resolution.
     seed: fixes the subsample, the patch positions and the directions.
 
-    Lower is better; 0 only for identical sets. Values depend on N (fewer
-    samples read higher), so compare numbers computed with the same N.
-    For scale, on 64x64 faces real vs real reads about 9 and a textbook DCGAN
-    about 70-80.
+    Lower is better; 0 for identical sets. Values depend on N (fewer samples
+    read higher), so compare numbers computed with the same N. For scale, on
+    64x64 faces real vs real is reported at about 9 and a textbook DCGAN at
+    about 70-80. Because each set is normalised by its own statistics, a
+    global change of brightness or contrast barely registers.
+
+    Cost: memory ~150 KB per image pair (one level's descriptors of both sets);
+    2,000 vs 2,000 64x64 images take ~11 s on 2 CPU cores, 200 vs 200 32x32 ~0.6 s.
 
     Procedure: build the Laplacian pyramid of every image; at each level cut
     `n_descriptors` 7x7x3 neighbourhoods per image, normalise each set's
@@ -331,12 +338,13 @@ def mode_coverage(samples, centres, std: float, *, n_std: float = 3.0, min_sampl
     centres: (K, D) the mixture means, e.g. 8 on a ring or 25 on a grid.
     std: the components' standard deviation.
 
-    Following Srivastava et al. 2017 (VEEGAN, section 5.1, itself following the
-    Unrolled GAN setup): a sample is *high quality* if it lies within three
-    standard deviations of its nearest centre, and a mode is *captured* when it
-    is the nearest centre of at least one high-quality sample. `min_samples`
-    defaults to that rule; a stricter reading (e.g. 20 of 2,500) ignores modes
-    that a handful of stray samples happen to touch.
+    The rule of VEEGAN (Srivastava et al. 2017) for the ring and grid mixtures
+    that Unrolled GAN (Metz et al. 2017) made the standard mode-collapse test:
+    a sample is *high quality* if it lies within three standard deviations
+    (`n_std`) of its nearest centre, and a mode is *captured* when it is the
+    nearest centre of at least one high-quality sample, out of 2,500 samples.
+    `min_samples` defaults to that rule; a stricter threshold (e.g. 20 of
+    2,500) ignores modes that a handful of stray samples happen to touch.
     """
     samples = _as_points(samples, "samples")
     centres = _as_points(centres, "centres")
@@ -384,7 +392,8 @@ def _mean_pairwise_rms(images: torch.Tensor, max_images: int, gen: torch.Generat
     if images.shape[0] > max_images:
         images = images[torch.randperm(images.shape[0], generator=gen)[:max_images]]
     x = images.reshape(images.shape[0], -1).double() / 255.0
-    # |a - b|^2 = |a|^2 + |b|^2 - 2 a.b; float64 keeps identical images at exactly ~0
+    # |a - b|^2 = |a|^2 + |b|^2 - 2 a.b in one matrix product; float64 because the
+    # cancellation would leave identical images ~1e-3 apart in float32
     sq = (x * x).sum(dim=1)
     d2 = (sq[:, None] + sq[None, :] - 2.0 * x @ x.T).clamp_min(0.0)
     i, j = torch.triu_indices(x.shape[0], x.shape[0], offset=1)
