@@ -1,0 +1,105 @@
+"""The latent playground in a real browser: Debian's chromium driven by Playwright.
+
+Starts `streamlit run app.py` on a free port for this module, opens the
+Playground page, moves a semantic slider with the keyboard, checks that the
+face and the link change, and downloads the face as a PNG. Skips cleanly when
+playwright or chromium is missing (`apt-get install -y chromium`).
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed (apt-get install -y chromium)")
+
+ROOT = Path(__file__).resolve().parents[2]
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WAIT_MS = 60_000  # a shared 2-core machine: the first torch import in the server alone can take 6 s
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    port = free_port()
+    env = dict(os.environ, HF_HUB_OFFLINE="1")  # the Hub is unreachable here: fail in ms, not 23 s
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=1).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.terminate()
+        pytest.fail("streamlit did not start within 60 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def face_src(page) -> str:
+    return page.locator('[data-testid="stImage"] img').first.get_attribute("src")
+
+
+def test_keyboard_slider_changes_the_face_and_the_png_downloads(page, app_url, tmp_path):
+    expect = sync_api.expect
+    page.goto(app_url + "/Playground")
+    page.wait_for_selector('[data-testid="stImage"] img', timeout=WAIT_MS)
+    slider = page.get_by_role("slider", name=re.compile(r"Semantic 01"))
+    expect(slider).to_have_value("0", timeout=WAIT_MS)
+    before = face_src(page)
+
+    slider.focus()
+    for _ in range(10):          # ten 0.2 steps: a clearly different face
+        page.keyboard.press("ArrowRight")
+    expect(slider).to_have_value("2", timeout=WAIT_MS)
+    page.wait_for_function(
+        """before => {
+            const img = document.querySelector('[data-testid="stImage"] img');
+            return img && img.getAttribute('src') !== before;
+        }""", arg=before, timeout=WAIT_MS)
+    assert face_src(page) != before
+    page.wait_for_url(re.compile(r"sefa=0%3A2|sefa=0:2"), timeout=WAIT_MS)  # the link follows the slider
+
+    with page.expect_download(timeout=WAIT_MS) as info:
+        page.get_by_role("button", name=re.compile("Face \\(PNG\\)")).click()
+    download = info.value
+    assert download.suggested_filename == "faces64_seed25.png"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    data = saved.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 1000

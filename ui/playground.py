@@ -1,0 +1,398 @@
+"""Streamlit widgets shared by pages that drive a generator: the model picker, the
+seed control, and the latent playground's slider panel and link handling.
+
+The engine behind them is gan_core.playground (no Streamlit there). Widget
+values live in st.session_state under a key prefix ("pg" on the playground),
+so a page can set them before drawing (from a link, a grid click, Reset)
+without fighting Streamlit's widget state.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+from gan_core import playground as pg
+from gan_core.hub import ModelInfo, ModelLoadError, registry_labels
+from ui.common import load_model, session_models
+
+# Slider values survive a visit to another page and back (Streamlit drops them otherwise).
+KEEP = "session"
+HUB_OPTION = "__hub__"          # the picker entry that opens the "owner/name@revision" field
+SESSION_PREFIX = "session:"     # sources of models trained in this browser session
+
+
+# -----------------------------------------------------------------------------
+# model picker
+
+
+@dataclass
+class ActiveModel:
+    source: str           # "faces64", "pggan-celebahq-1024", "hf:owner/name@rev" or "session:<name>"
+    label: str
+    generator: object
+    info: ModelInfo
+    shareable: bool       # can a link name it? (session models live in one browser only)
+
+
+def request_model(source: str, key: str = "pg") -> None:
+    """Ask the picker to switch to `source` on its next run (e.g. the Train page's
+    "Open in Playground": put the model in session_models(), call
+    request_model("session:" + name), then st.switch_page("pages/1_Playground.py"))."""
+    st.session_state[f"{key}_request"] = source
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+def load_with_progress(source: str, where=None, poll_s: float = 0.1):
+    """load_model(source) with a live MB progress bar while a Hub download runs.
+
+    The load runs on a worker thread and only records byte counts; this
+    (script) thread draws the bar. That keeps Streamlit calls out of the
+    cached function (whose elements would be replayed on every cache hit)
+    and works whichever thread huggingface_hub reports progress from.
+    Raises ModelLoadError with a message meant for the user.
+    """
+    progress = {"done": 0, "total": 0}
+    result: dict = {}
+
+    def report(done, total):
+        progress["done"], progress["total"] = int(done), int(total)
+
+    def work():
+        try:
+            result["value"] = load_model(source, _progress=report)
+        except ModelLoadError as exc:
+            result["error"] = exc
+        except Exception as exc:  # a bug or a corrupt file must not become a traceback on screen
+            result["error"] = ModelLoadError(f"Loading {source} failed: {type(exc).__name__}: {str(exc)[:300]}")
+
+    worker = threading.Thread(target=work, name=f"load {source}", daemon=True)
+    add_script_run_ctx(worker, get_script_run_ctx())
+    worker.start()
+    worker.join(0.3)  # a cached model answers at once: draw nothing
+    if worker.is_alive():
+        slot = (where or st).empty()
+        while worker.is_alive():
+            done, total = progress["done"], progress["total"]
+            if total:
+                slot.progress(min(done / total, 1.0),
+                              text=f"Downloading {source}: {_mb(done)} of {_mb(total)}")
+            else:
+                slot.caption(f"Loading {source} …")
+            worker.join(poll_s)
+        slot.empty()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
+def _labels(key: str) -> dict[str, str]:
+    labels = dict(registry_labels())
+    for name in session_models():
+        labels[SESSION_PREFIX + name] = f"{name} (trained in this session)"
+    for ref in st.session_state.get(f"{key}_hub_refs", []):
+        labels.setdefault(ref, f"{ref[3:]} (Hub)")
+    labels[HUB_OPTION] = "Another Hub repo (owner/name@revision) …"
+    return labels
+
+
+def _resolve(source: str, where):
+    if source.startswith(SESSION_PREFIX):
+        name = source[len(SESSION_PREFIX):]
+        models = session_models()
+        if name not in models:
+            raise ModelLoadError(f"The model {name!r} is no longer in this session (it lives only in the "
+                                 "browser tab that trained it).")
+        return models[name]
+    return load_with_progress(source, where)
+
+
+def _hub_submit(key: str) -> None:
+    text = str(st.session_state.get(f"{key}_hub_text", "")).strip()
+    for prefix in ("https://huggingface.co/", "http://huggingface.co/", "hf:"):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    if text:
+        st.session_state[f"{key}_request"] = "hf:" + text.strip("/")
+
+
+def model_picker(key: str = "pg", where=None, default: str = pg.DEFAULT_MODEL,
+                 on_switch=None) -> ActiveModel:
+    """The model selectbox (+ a Hub repo field). Returns the active model.
+
+    A failed load shows why (st.error, kept until the next attempt) and keeps
+    the model that was active: offline, PGGAN answers "the Hub is unreachable;
+    the bundled faces model is still available" in ~2 s and faces64 stays.
+    on_switch(old_source, new_source) runs after a successful switch, before
+    any dependent widget is drawn (e.g. to reset sliders whose range changed).
+    """
+    where = where or st
+    ss = st.session_state
+    active_key, choice_key, error_key = f"{key}_active", f"{key}_choice", f"{key}_error"
+    ss.setdefault(active_key, default)
+
+    # A switch is asked for by a link or another page (request), or by the
+    # selectbox: its new value is in session state before it is drawn again.
+    request = ss.pop(f"{key}_request", None)
+    choice = ss.get(choice_key)
+    if request is None and choice not in (None, HUB_OPTION, ss[active_key]):
+        request = choice
+    if request is not None and request != ss[active_key]:
+        ss.pop(error_key, None)
+        try:
+            _resolve(request, where)
+            loaded = True
+        except ModelLoadError as exc:
+            ss[error_key] = str(exc)
+            loaded = False
+        if loaded:
+            old = ss[active_key]
+            ss[active_key] = request
+            if request.startswith("hf:") and request not in ss.get(f"{key}_hub_refs", []):
+                ss.setdefault(f"{key}_hub_refs", []).append(request)
+            if on_switch is not None:
+                on_switch(old, request)
+        # The selectbox shows the model in use, except after a failed Hub
+        # attempt: then the repo field stays open to fix a typo.
+        if loaded or choice != HUB_OPTION:
+            ss[choice_key] = ss[active_key]
+
+    labels = _labels(key)
+    if ss[active_key] not in labels:  # a session model that vanished
+        ss[active_key] = default
+    if ss.get(choice_key) not in labels:
+        ss[choice_key] = ss[active_key]
+    where.selectbox("Model", list(labels), format_func=labels.get, key=choice_key,
+                    help="The bundled model loads instantly. PGGAN (92 MB) and other Hub models are "
+                         "downloaded once, then cached on the server.")
+    if ss[choice_key] == HUB_OPTION:
+        where.text_input("Hub repo", key=f"{key}_hub_text", placeholder="owner/name@revision",
+                         help="A repo in GAN Playground's format (config.json + model.safetensors), e.g. one "
+                              "pushed from the Train page. Pin a revision (commit hash) to get exactly that model.")
+        where.button("Load from the Hub", key=f"{key}_hub_load", on_click=_hub_submit, args=(key,))
+    if ss.get(error_key):
+        where.error(ss[error_key])
+
+    source = ss[active_key]
+    try:
+        generator, info = _resolve(source, where)
+    except ModelLoadError as exc:  # e.g. evicted from the cache and the Hub went away since
+        where.error(f"{exc} Showing the bundled faces model instead.")
+        ss[active_key] = source = default
+        generator, info = _resolve(source, where)
+    return ActiveModel(source, labels.get(source, source), generator, info,
+                       shareable=not source.startswith(SESSION_PREFIX))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _shared_engine(source: str) -> pg.LatentEngine:
+    # Same object load_model returns, so one generator serves the engine and the page.
+    return pg.LatentEngine(load_model(source)[0])
+
+
+def engine_for(model: ActiveModel) -> pg.LatentEngine:
+    """The LatentEngine of a model: shared across sessions, or per session for session models."""
+    if model.shareable:
+        engine = _shared_engine(model.source)
+        if engine.generator is model.generator:
+            return engine
+        _shared_engine.clear()  # load_model evicted and reloaded it: rebuild around the new object
+        return _shared_engine(model.source)
+    engines = st.session_state.setdefault("pg_session_engines", {})
+    engine = engines.get(model.source)
+    if engine is None or engine.generator is not model.generator:
+        engine = engines[model.source] = pg.LatentEngine(model.generator, cache_mb=8)
+    return engine
+
+
+# -----------------------------------------------------------------------------
+# seed control
+
+
+def _random_seed(key: str) -> None:
+    st.session_state[f"{key}_seed"] = secrets.randbelow(pg.MAX_SEED + 1)
+
+
+def _curated_pick(key: str) -> None:
+    seed = st.session_state.get(f"{key}_curated")
+    if seed is not None:
+        st.session_state[f"{key}_seed"] = int(seed)
+
+
+def seed_control(key: str = "pg", curated=(), where=None, default: int = 0) -> int:
+    """Seed number + "Random" + curated seeds. Returns the seed."""
+    where = where or st
+    ss = st.session_state
+    seed_key, curated_key = f"{key}_seed", f"{key}_curated"
+    ss.setdefault(seed_key, default)
+    seed = where.number_input("Seed", min_value=0, max_value=pg.MAX_SEED, step=1, key=seed_key, persist_state=KEEP,
+                              help="The same seed always gives the same face (same model, same torch).")
+    where.button("🎲 Random seed", key=f"{key}_random", on_click=_random_seed, args=(key,), width="stretch")
+    if curated:
+        # Highlight the curated seed in use, if any (set before the widget is drawn).
+        ss[curated_key] = seed if seed in curated else None
+        where.pills("Curated seeds", list(curated), key=curated_key, on_change=_curated_pick, args=(key,),
+                    help="Seeds whose faces we picked by eye as clean examples.")
+    return int(seed)
+
+
+# -----------------------------------------------------------------------------
+# the playground's slider panel
+
+
+def reset_sliders(key: str = "pg", psi: bool = True) -> None:
+    """Semantic and raw-dimension sliders back to 0 (and psi to 1): the seed's own face."""
+    ss = st.session_state
+    for name in list(ss.keys()):
+        if isinstance(name, str) and (name.startswith(f"{key}_sefa_") or name.startswith(f"{key}_dim_")):
+            ss[name] = 0.0
+    if psi:
+        ss[f"{key}_psi"] = 1.0
+
+
+def forget_sliders(key: str = "pg") -> None:
+    """After a model switch: the old ranges and dimensions may not exist in the new model."""
+    ss = st.session_state
+    for name in list(ss.keys()):
+        if isinstance(name, str) and (name.startswith(f"{key}_sefa_") or name.startswith(f"{key}_dim_")):
+            del ss[name]
+    ss.pop(f"{key}_dims", None)
+    ss.pop(f"{key}_k", None)
+
+
+def apply_state(state: pg.LatentState, key: str = "pg") -> None:
+    """Put a state's values into the widgets' session state (before they are drawn)."""
+    ss = st.session_state
+    forget_sliders(key)
+    ss[f"{key}_seed"] = int(state.seed)
+    ss[f"{key}_psi"] = float(state.psi)
+    if state.k is not None:
+        ss[f"{key}_k"] = int(state.k)
+    ss[f"{key}_dims"] = [d for d, _ in state.dims]
+    for d, value in state.dims:
+        ss[f"{key}_dim_{d}"] = float(value)
+    for i, value in state.sefa:
+        ss[f"{key}_sefa_{i}"] = float(value)
+
+
+def latent_controls(engine: pg.LatentEngine, model: str, seed: int, key: str = "pg",
+                    where=None) -> pg.LatentState:
+    """ψ, the SeFa sliders, the raw-dimension sliders and Reset. Returns the state they describe."""
+    where = where or st
+    ss = st.session_state
+
+    ss.setdefault(f"{key}_psi", 1.0)
+    psi = where.slider(
+        "Truncation ψ", pg.PSI_MIN, pg.PSI_MAX, step=pg.PSI_STEP, key=f"{key}_psi", persist_state=KEEP,
+        help="Pulls the face toward the average one. ψ < 1: cleaner, more typical faces but less variety "
+             "(ψ = 0 gives every seed the same face); ψ > 1: more variety and more artefacts.")
+    if engine.kind == "pggan":
+        where.caption("PGGAN normalises z onto a sphere, so ψ here pulls the first layer's 4×4 features "
+                      "toward their average instead of scaling z.")
+
+    where.subheader("Semantic directions (SeFa)")
+    ss.setdefault(f"{key}_k", engine.default_k)
+    ss[f"{key}_k"] = min(int(ss[f"{key}_k"]), engine.max_k)
+    k = where.number_input("How many directions", 1, engine.max_k, step=1, key=f"{key}_k", persist_state=KEEP,
+                           help="Directions in z that change the first layer's output most: the top eigenvectors "
+                                "of its weight (SeFa, Shen & Zhou 2021). Sorted by importance.")
+    _, eigvals = engine.directions(int(k))
+    r = engine.sefa_range
+    sefa = []
+    for i in range(int(k)):
+        ss.setdefault(f"{key}_sefa_{i}", 0.0)
+        value = where.slider(f"Semantic {i + 1:02d} (eigenvalue {float(eigvals[i]):.1f})", r.lo, r.hi,
+                             step=r.step, key=f"{key}_sefa_{i}", persist_state=KEEP)
+        if value != 0:
+            sefa.append((i, float(value)))
+
+    where.subheader("Raw latent dimensions")
+    dims_key = f"{key}_dims"
+    ss[dims_key] = [d for d in ss.get(dims_key, []) if 0 <= d < engine.noise_size]
+    chosen = where.multiselect(f"Dimensions of z to edit (0 … {engine.noise_size - 1})",
+                               list(range(engine.noise_size)), key=dims_key, max_selections=pg.MAX_DIMS,
+                               persist_state=KEEP,
+                               placeholder="Pick a few, e.g. 0 and 17")
+    dims = []
+    for d in chosen:
+        ss.setdefault(f"{key}_dim_{d}", 0.0)
+        value = where.slider(f"z[{d}]", pg.DIM_MIN, pg.DIM_MAX, step=pg.DIM_STEP, key=f"{key}_dim_{d}",
+                             persist_state=KEEP)
+        if value != 0:
+            dims.append((int(d), float(value)))
+
+    where.button("↺ Reset sliders", key=f"{key}_reset", on_click=reset_sliders, args=(key,),
+                 width="stretch", help="Semantic and raw sliders back to 0, ψ back to 1.")
+    return pg.LatentState(model=model, seed=seed, psi=float(psi), dims=tuple(dims), sefa=tuple(sefa), k=int(k))
+
+
+def dims_caption(engine: pg.LatentEngine, state: pg.LatentState, key: str = "pg") -> str:
+    """How little one raw dimension means, measured on the current face."""
+    chosen = st.session_state.get(f"{key}_dims") or []
+    n = engine.noise_size
+    if not chosen:
+        return (f"z has {n} numbers. Each one alone means little: the first layer mixes all of them. "
+                "Pick a dimension to see how much it moves the face compared with a semantic direction.")
+    dim = int(chosen[0])
+    base = engine.prior_code(state.seed, state.psi)
+    dim_change, sefa_change = engine.dim_vs_sefa_change(base, dim, 2.0, state.psi)
+    return (f"z has {n} numbers. Moving z[{dim}] by 2 changes this face's pixels by "
+            f"{100 * dim_change:.1f} % on average; moving the top semantic direction by the same distance "
+            f"changes them by {100 * sefa_change:.1f} %. One dimension is one of {n} ingredients, "
+            "not a feature.")
+
+
+# -----------------------------------------------------------------------------
+# links
+
+
+def first_run_state(known_models, key: str = "pg"):
+    """On a session's first run: the state in the URL (or None) and the notes about ignored values."""
+    ss = st.session_state
+    if ss.get(f"{key}_link_read"):
+        return None
+    ss[f"{key}_link_read"] = True
+    params = {k: st.query_params.get_all(k) for k in st.query_params}
+    if not params:
+        return None
+    state, notes = pg.decode_query_params(params, known_models)
+    ss[f"{key}_notes"] = notes
+    if state.model != pg.DEFAULT_MODEL:
+        request_model(state.model, key)
+    return state
+
+
+def sync_link(state: pg.LatentState, engine: pg.LatentEngine, shareable: bool) -> str:
+    """Write the state into the URL (the address bar is the share link); return the link text."""
+    params = pg.encode_query_params(state, default_k=engine.default_k, shareable_model=shareable)
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+    base = (st.context.url or "").split("?")[0]
+    query = urlencode(params)
+    return f"{base}?{query}" if query else (base or "?")
+
+
+@contextmanager
+def errors_shown(what: str, where=None):
+    """Run a block; an unexpected error becomes one st.error line, never a traceback on screen."""
+    try:
+        yield
+    except Exception as exc:  # Streamlit's rerun/stop signals are BaseExceptions and pass through
+        (where or st).error(f"{what} failed: {type(exc).__name__}: {str(exc)[:300]}")
+
+
+def timed(fn, *args, **kwargs):
+    """(result, seconds): for the captions that say how long a render took."""
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - t0
