@@ -1,0 +1,212 @@
+"""English / Persian for the theory pages: one switch, text from content/*.json, RTL layout.
+
+Usage on a page:
+
+    from ui import i18n
+    from ui.common import page_setup
+
+    i18n.init()                                  # reads ?lang= and the session; draws nothing
+    page_setup(i18n.t("wgan.page_title"), "🚚")
+    i18n.language_switch()                       # sidebar radio + right-to-left CSS for Persian
+    st.markdown(i18n.t("wgan.intro"))
+
+All page text lives in content/en.json and content/fa.json under the same
+dotted keys (tests check that both files have exactly the same keys). The
+chosen language is `st.session_state["lang"]` ("en" or "fa"), shared by every
+theory page in the browser session.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import streamlit as st
+
+CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+LANGS = {"en": "English", "fa": "فارسی"}
+DEFAULT = "en"
+_WIDGET_KEY = "_lang_switch"
+
+
+@lru_cache(maxsize=None)
+def load_content(lang: str) -> dict:
+    """The parsed content file of one language (read once per server process)."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGS)}")
+    with open(CONTENT_DIR / f"{lang}.json", encoding="utf-8") as f:
+        return json.load(f)
+
+
+def lookup(content: dict, key: str):
+    node = content
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise KeyError(key)
+        node = node[part]
+    return node
+
+
+def current() -> str:
+    lang = st.session_state.get("lang", DEFAULT)
+    return lang if lang in LANGS else DEFAULT
+
+
+def is_rtl() -> bool:
+    return current() == "fa"
+
+
+def t(key: str, **values) -> str:
+    """The text for `key` in the current language; `values` fill {placeholders}.
+
+    A key missing from the Persian file falls back to English, so a page
+    never breaks over one untranslated string (the tests still demand both).
+    """
+    text = text_in(current(), key)
+    if values and isinstance(text, str):
+        text = text.format(**values)
+    return text
+
+
+def text_in(lang: str, key: str) -> str:
+    """The text for `key` in a given language (English if the key is missing there)."""
+    try:
+        return lookup(load_content(lang), key)
+    except KeyError:
+        return lookup(load_content(DEFAULT), key)
+
+
+def labels(prefix: str):
+    """A format_func for widgets whose options are keys under `prefix` (e.g. "toylab.losses").
+
+    The language is fixed when the widget is drawn: Streamlit may call
+    format_func again later, outside the script run, where the session (and
+    so the current language) is not available.
+    """
+    lang = current()
+    return lambda option: text_in(lang, f"{prefix}.{option}")
+
+
+def items(key: str):
+    """A non-string entry (a list of quiz questions, of references ...) in the current language."""
+    return t(key)
+
+
+def init() -> str:
+    """Settle the language before anything is drawn: ?lang=fa in the URL wins once, then the session."""
+    requested = st.query_params.get("lang")
+    if requested in LANGS and not st.session_state.get("_lang_from_url"):
+        st.session_state["lang"] = requested
+        st.session_state["_lang_from_url"] = True
+    st.session_state.setdefault("lang", DEFAULT)
+    return current()
+
+
+def _on_switch():
+    st.session_state["lang"] = st.session_state[_WIDGET_KEY]
+
+
+def language_switch() -> str:
+    """The sidebar radio "English / فارسی"; for Persian also the right-to-left styling."""
+    init()
+    # Streamlit forgets a widget's value when a page without that widget runs
+    # (every page switch), so the radio is re-seeded from the durable "lang".
+    st.session_state[_WIDGET_KEY] = current()
+    st.sidebar.radio("Language / زبان", list(LANGS), format_func=LANGS.get, key=_WIDGET_KEY,
+                     on_change=_on_switch, horizontal=True)
+    if is_rtl():
+        apply_rtl()
+    return current()
+
+
+# Persian text runs right to left, but formulas, code and plots must not be
+# mirrored: KaTeX lays out an equation left to right, and a right-to-left
+# container would flip the order of its parts. Streamlit's elements carry
+# data-testid attributes; the rules scope "rtl" to text blocks of the main
+# area and put every KaTeX node and code block back to "ltr".
+RTL_CSS = """
+<style>
+[data-testid="stMain"] [data-testid="stMarkdownContainer"],
+[data-testid="stMain"] [data-testid="stCaptionContainer"],
+[data-testid="stMain"] [data-testid="stHeading"],
+[data-testid="stMain"] [data-testid="stWidgetLabel"],
+[data-testid="stMain"] [data-testid="stRadio"],
+[data-testid="stMain"] [data-testid="stExpander"] summary,
+[data-testid="stMain"] [data-testid="stAlertContentInfo"],
+[data-testid="stMain"] [data-testid="stAlertContentSuccess"],
+[data-testid="stMain"] [data-testid="stAlertContentWarning"],
+[data-testid="stMain"] [data-testid="stAlertContentError"] {
+  direction: rtl;
+  text-align: right;
+}
+[data-testid="stMain"] .katex,
+[data-testid="stMain"] .katex-display,
+[data-testid="stMain"] .stLatex,
+[data-testid="stMain"] [data-testid="stLatex"],
+[data-testid="stMain"] pre,
+[data-testid="stMain"] code {
+  direction: ltr;
+  unicode-bidi: isolate;
+}
+[data-testid="stMain"] .katex-display,
+[data-testid="stMain"] [data-testid="stLatex"] {
+  text-align: center;
+}
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] ul,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] ol {
+  padding-right: 1.5em;
+  padding-left: 0;
+}
+</style>
+"""
+
+
+def apply_rtl() -> None:
+    st.markdown(RTL_CSS, unsafe_allow_html=True)
+
+
+# ---------------------------------------------------------------------------
+# Blocks every theory page shares: the quiz and the reference list
+# ---------------------------------------------------------------------------
+
+
+def quiz(page: str) -> None:
+    """The page's questions from content/<lang>.json: a radio each, a Check button, then the explanation.
+
+    The radio's values are option indices, not texts, so an answer survives a
+    language switch and the correct one is compared by index.
+    """
+    st.subheader(t("common.quiz_title"))
+    st.caption(t("common.quiz_intro"))
+    for i, q in enumerate(items(f"{page}.quiz")):
+        key = f"quiz_{page}_{i}"
+        options = q["options"]
+        with st.container(border=True):
+            choice = st.radio(q["q"], list(range(len(options))), format_func=lambda j, o=options: o[j],
+                              index=None, key=key)
+            if st.button(t("common.check"), key=f"{key}_check"):
+                st.session_state[f"{key}_checked"] = True
+            if st.session_state.get(f"{key}_checked"):
+                if choice is None:
+                    st.warning(t("common.pick_first"))
+                else:
+                    if choice == q["answer"]:
+                        st.success(t("common.correct"))
+                    else:
+                        st.error(t("common.wrong", answer=options[q["answer"]]))
+                    st.markdown(q["explain"])
+
+
+def references(page: str) -> None:
+    st.subheader(t("common.references"))
+    st.markdown("\n".join(f"- [{r['text']}]({r['url']})" for r in items(f"{page}.refs")))
+
+
+def page_link(path: str, label: str, icon: str | None = None) -> None:
+    """st.page_link that degrades to plain text when the target page is not part of this app run
+    (e.g. a page script run on its own), instead of showing an exception."""
+    try:
+        st.page_link(path, label=label, icon=icon)
+    except st.errors.StreamlitAPIException:
+        st.markdown(f"{icon or ''} {label}")
