@@ -447,17 +447,8 @@ class LatentEngine:
         lod = g.lod_for_resolution(size)
         if psi == 1.0:
             return g.native_image(codes, lod)
-        # native_image with the truncation spliced in after the dense layer.
-        # (Same block order as PGGANGenerator.native_image for an integer lod;
-        # a test checks that psi -> 1 gives the same pixels.)
         mean = self.feature_mean()
-        finest = g.max_lod - lod
-        x = g.layer0(pixel_norm(codes))
-        x = mean + psi * (x - mean)
-        x = g.layer1(x.contiguous(memory_format=torch.channels_last))
-        for b in range(1, finest + 1):
-            x = g._block(b, x)
-        return g._to_rgb(finest, x).contiguous()
+        return g.native_image(codes, lod, edit_layer0=lambda x: mean + psi * (x - mean))
 
     def _forward_uint8(self, codes: torch.Tensor, psi: float, size: int) -> np.ndarray:
         with torch.inference_mode():

@@ -160,3 +160,32 @@ def test_bad_config_values(tmp_path):
     (tmp_path / "m" / "config.json").write_text("{not json")
     with pytest.raises(ModelLoadError, match="not valid JSON"):
         load_generator(str(tmp_path / "m"))
+
+
+def test_online_errors_become_clear_messages(monkeypatch, tmp_path):
+    """With a network, the Hub's own errors are translated (simulated: the Hub is unreachable here)."""
+    import huggingface_hub
+    from huggingface_hub import errors as herr
+
+    monkeypatch.setattr(hub, "hub_reachable", lambda timeout=1.5: True)
+
+    class FakeResponse:
+        status_code = 404
+        headers = {}
+        request = None
+        url = "https://huggingface.co/api/models/nobody/missing"
+
+    def raise_(exc):
+        def f(*a, **k):
+            raise exc
+        return f
+
+    cases = [
+        (herr.RepositoryNotFoundError("404 Repository Not Found", response=FakeResponse()), "has no repo"),
+        (herr.RevisionNotFoundError("404 Revision Not Found", response=FakeResponse()), "has no revision"),
+        (herr.RemoteEntryNotFoundError("404 Entry Not Found", response=FakeResponse()), "not a model in"),
+    ]
+    for exc, message in cases:
+        monkeypatch.setattr(huggingface_hub, "hf_hub_download", raise_(exc))
+        with pytest.raises(ModelLoadError, match=message):
+            load_generator("hf:nobody/missing@v1", cache_dir=tmp_path)

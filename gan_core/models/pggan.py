@@ -259,7 +259,7 @@ class PGGANGenerator(nn.Module):
     def _to_rgb(self, b: int, x: torch.Tensor) -> torch.Tensor:
         return getattr(self, f"output{b}")(x)
 
-    def native_image(self, z: torch.Tensor, lod: float = 0) -> torch.Tensor:
+    def native_image(self, z: torch.Tensor, lod: float = 0, edit_layer0=None) -> torch.Tensor:
         """The image at the native resolution of `lod`, running only the blocks it needs.
 
         Integer lod L gives (B, 3, resolution / 2^L, same) from toRGB head
@@ -268,6 +268,10 @@ class PGGANGenerator(nn.Module):
         lod is the training-time fade-in between heads floor(lod) and
         ceil(lod): weight ceil(lod) - lod on the finer head, the rest on the
         coarser head upsampled x2. The result has the finer head's size.
+
+        edit_layer0, if given, maps the 4x4 features right after the dense
+        layer0 to new ones before the rest of the network runs (the playground
+        uses it for truncation: z lives on a sphere, so psi acts on features).
         """
         lod = self._check_lod(lod)
         if z.dim() != 2 or z.shape[1] != self.z_dim:
@@ -281,7 +285,10 @@ class PGGANGenerator(nn.Module):
         for b in range(finest + 1):
             if b == finest and fade > 0:
                 coarse = F.interpolate(self._to_rgb(b - 1, x), scale_factor=2, mode="nearest")
-            x = self._block(b, x)
+            if b == 0 and edit_layer0 is not None:
+                x = self.layer1(edit_layer0(self.layer0(x)))
+            else:
+                x = self._block(b, x)
             if b == 0:
                 # Channels-last feature maps let oneDNN run the convs without
                 # reordering its inputs: about 25 % less CPU time and 150 MB
