@@ -1,0 +1,183 @@
+"""The Train page in a real browser: Debian's chromium driven by Playwright.
+
+Starts `streamlit run app.py` on a free port for this module, shrinks the model
+with the keyboard (as a user would), clicks "Start training", watches the
+progress bar move by itself and a sample grid appear, then clicks "Stop".
+A second test checks the one-training-per-server rule across two browsers and
+that closing the training browser frees the server.
+
+Skips cleanly when playwright or chromium is missing (`apt-get install -y chromium`).
+Set GAN_PLAYGROUND_SCREENSHOTS=DIR to save a mid-run screenshot as DIR/train.png.
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed (apt-get install -y chromium)")
+
+ROOT = Path(__file__).resolve().parents[2]
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WAIT_MS = 60_000  # a shared 2-core machine: the first torch import in the server alone can take 6 s
+GRACE_S = 2       # the server's disconnect grace period in this test (production: 5 s)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    port = free_port()
+    env = dict(os.environ, HF_HUB_OFFLINE="1", GAN_PLAYGROUND_TEST="1",
+               GAN_PLAYGROUND_DISCONNECT_GRACE_S=str(GRACE_S))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=1).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.terminate()
+        pytest.fail("streamlit did not start within 60 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def open_train_page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1500}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(app_url + "/Train")
+    sync_api.expect(page.locator(".st-key-start button")).to_be_enabled(timeout=WAIT_MS)
+    return context, page
+
+
+def press_slider(page, label, *keys):
+    slider = page.get_by_role("slider", name=label)
+    sync_api.expect(slider).to_have_count(1, timeout=WAIT_MS)    # no stale copy from a rerun in flight
+    slider.focus()
+    for key in keys:
+        page.keyboard.press(key)
+
+
+def make_it_small(page):
+    """A model that trains fast on a busy CPU: keyboard on the sliders, as a user would."""
+    expect = sync_api.expect
+    press_slider(page, "conv_dim", "Home")                        # 8
+    expect(page.get_by_role("slider", name="conv_dim")).to_have_attribute("aria-valuetext", "8",
+                                                                          timeout=WAIT_MS)
+    press_slider(page, "Batch size", "Home", "ArrowRight", "ArrowRight")   # 8
+    expect(page.get_by_role("slider", name="Batch size")).to_have_attribute("aria-valuetext", "8",
+                                                                            timeout=WAIT_MS)
+    press_slider(page, "Sample grid every", "Home")               # 5
+    expect(page.get_by_role("slider", name="Sample grid every")).to_have_attribute("aria-valuetext", "5",
+                                                                                   timeout=WAIT_MS)
+    expect(page.locator(".st-key-start button")).to_be_enabled(timeout=WAIT_MS)
+
+
+def step_of(page) -> int:
+    text = page.locator('[data-testid="stProgress"]').first.inner_text(timeout=WAIT_MS)
+    m = re.search(r"Step (\d+) /", text)
+    return int(m.group(1)) if m else -1
+
+
+def wait_for_step_above(page, n, timeout_s=60) -> int:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        step = step_of(page)
+        if step > n:
+            return step
+        page.wait_for_timeout(250)
+    pytest.fail(f"the progress bar stayed at or below step {n} for {timeout_s} s")
+
+
+def test_start_watch_the_progress_and_grid_then_stop(browser, app_url):
+    expect = sync_api.expect
+    context, page = open_train_page(browser, app_url)
+    try:
+        make_it_small(page)
+        page.locator(".st-key-start button").click()
+        expect(page.locator('[data-testid="stProgress"]')).to_be_visible(timeout=WAIT_MS)
+        first = wait_for_step_above(page, 0)
+        # Nobody clicks: the live panel must advance on its own.
+        later = wait_for_step_above(page, first)
+        assert later > first
+        expect(page.locator('[data-testid="stMain"] [data-testid="stImage"] img').first).to_be_visible(
+            timeout=WAIT_MS)
+        expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible(timeout=WAIT_MS)
+        shots = os.environ.get("GAN_PLAYGROUND_SCREENSHOTS")
+        if shots:
+            wait_for_step_above(page, later + 20)
+            page.wait_for_timeout(1500)
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(shots) / "train.png"))
+        page.locator(".st-key-stop button").click()
+        expect(page.get_by_text(re.compile(r"Training stopped at step \d+"))).to_be_visible(timeout=WAIT_MS)
+        expect(page.locator(".st-key-start button")).to_be_enabled(timeout=WAIT_MS)
+        # (a download button with a tooltip renders two <button>s in Streamlit 1.67)
+        download = page.locator(".st-key-dl_ckpt button").first
+        expect(download).to_be_visible(timeout=WAIT_MS)
+        with page.expect_download(timeout=WAIT_MS) as info:
+            download.click()
+        from gan_core.hub import load_checkpoint_zip
+
+        generator, model = load_checkpoint_zip(Path(info.value.path()).read_bytes(), name="downloaded")
+        assert model.image_size == 32 and generator.conv_dim == 8
+    finally:
+        context.close()
+
+
+def test_second_browser_waits_and_closing_the_first_frees_the_server(browser, app_url):
+    expect = sync_api.expect
+    ctx_a, a = open_train_page(browser, app_url)
+    ctx_b = None
+    try:
+        make_it_small(a)
+        press_slider(a, "Sample grid every", "End")               # no grids needed here
+        a.locator(".st-key-start button").click()
+        wait_for_step_above(a, 0)
+        ctx_b, b = browser.new_context(viewport={"width": 1400, "height": 1500}), None
+        b = ctx_b.new_page()
+        b.goto(app_url + "/Train")
+        expect(b.get_by_text("Another training is running on this server")).to_be_visible(timeout=WAIT_MS)
+        expect(b.locator(".st-key-start button")).to_be_disabled()
+        ctx_a.close()                                             # the trainer's tab goes away
+        ctx_a = None
+        # Its worker notices within the grace period and stops; B's banner re-enables Start.
+        expect(b.locator(".st-key-start button")).to_be_enabled(timeout=WAIT_MS)
+        expect(b.get_by_text("Another training is running on this server")).to_have_count(0)
+    finally:
+        for ctx in (ctx_a, ctx_b):
+            if ctx is not None:
+                ctx.close()

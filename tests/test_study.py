@@ -1,0 +1,158 @@
+"""The course study: the run list is the course's, the committed results are complete and reproducible."""
+
+import dataclasses
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from gan_core import study
+from gan_core.train import TrainConfig, Trainer
+
+RESULTS = Path(__file__).resolve().parent.parent / "results" / "course_study"
+
+
+def test_run_list_is_one_factor_at_a_time_around_the_course_config():
+    base = study.run_by_name("base").config()
+    assert (base.dataset, base.image_size, base.conv_dim, base.noise_size) == ("emoji", 32, 32, 100)
+    assert (base.loss, base.batch_size, base.beta1, base.beta2) == ("lsgan", 16, 0.5, 0.999)
+    assert base.d_batch_norm and base.d_activation == "relu" and not base.spectral_norm
+    assert base.lr in study.FACTORS["lr"] and base.d_train_iters == 1 and base.seed == 0
+    assert study.DEFAULT_ITERATIONS >= 3000 and base.iterations == study.DEFAULT_ITERATIONS
+    assert base.threads == 1  # the setting under which the committed losses reproduce
+
+    assert study.FACTORS == {"lr": [0.1, 0.01, 0.001, 0.0005], "spectral_norm": [False, True],
+                             "d_train_iters": [1, 2, 4], "seed": [0, 1, 2]}
+    runs = study.run_list()
+    assert len({r.name for r in runs}) == len(runs) == 9
+    for r in runs[1:]:
+        # each run changes exactly one setting of the base config
+        assert list(r.overrides) == [r.factor] and r.overrides[r.factor] != study.BASE_CONFIG[r.factor]
+    for factor, values in study.FACTORS.items():
+        got = sorted(getattr(study.run_by_name(name).config(), factor) for _, name in study.factor_groups()[factor])
+        assert got == sorted(values), factor
+    assert sorted(study.RUN_ORDER) == sorted(r.name for r in runs)
+
+
+def test_base_config_is_repeated_with_three_seeds():
+    seeds = [study.run_by_name(name).config() for _, name in study.factor_groups()["seed"]]
+    assert sorted(c.seed for c in seeds) == [0, 1, 2]
+    without_seed = {json_key(dataclasses.replace(c, seed=0)) for c in seeds}
+    assert len(without_seed) == 1
+
+
+def json_key(config: TrainConfig) -> tuple:
+    return tuple(sorted(config.to_dict().items()))
+
+
+def test_unknown_run_name_is_a_clear_error():
+    with pytest.raises(ValueError, match="no study run named 'lr_7'"):
+        study.run_by_name("lr_7")
+    assert study.main(["--out", "unused", "--only", "lr_7"]) == 2
+
+
+def test_run_one_writes_a_valid_record(tmp_path):
+    spec = study.StudyRun("tiny", "lr", 1e-3, {"lr": 1e-3, "conv_dim": 8})
+    record = study.run_one(spec, tmp_path, iterations=4, checkpoint_every=2, log=lambda m: None)
+    assert study.validate_run(record) == []
+    assert [c["iteration"] for c in record["swd"]] == [2, 4]
+    assert all((tmp_path / g["file"]).is_file() for g in record["grids"])
+    assert [r["iteration"] for r in record["first_losses"]] == [1, 2, 3, 4]
+    assert study.load_runs(tmp_path)[0]["name"] == "tiny"
+
+
+# ---------------------------------------------------------------- the committed results
+
+def committed():
+    records = study.load_runs(RESULTS)
+    if not records:
+        pytest.fail(f"no study results under {RESULTS}: run python -m gan_core.study --out results/course_study")
+    return records
+
+
+def test_every_planned_run_has_committed_results():
+    names = [r["name"] for r in committed()]
+    assert names == [r.name for r in study.run_list()]
+
+
+@pytest.mark.parametrize("record", study.load_runs(RESULTS), ids=lambda r: r["name"])
+def test_committed_run_is_valid(record):
+    assert study.validate_run(record) == []
+    spec = study.run_by_name(record["name"])
+    config = TrainConfig.from_dict(record["config"])
+    assert config == dataclasses.replace(spec.config(config.iterations), sample_every=study.CHECKPOINT_EVERY)
+    assert config.iterations >= 3000
+    # SWD checkpoints every 500 iterations until the end or the divergence step
+    last = record["diverged_at"] or config.iterations
+    expected = list(range(study.CHECKPOINT_EVERY, last + 1, study.CHECKPOINT_EVERY))
+    if record["diverged_at"] and (not expected or expected[-1] != last):
+        expected.append(last)
+    assert [c["iteration"] for c in record["swd"]] == expected
+    assert record["status"] in ("done", "diverged")
+    assert (record["status"] == "diverged") == (record["diverged_at"] is not None)
+    for g in record["grids"]:
+        path = RESULTS / g["file"]
+        assert path.is_file() and path.stat().st_size <= 100_000, g
+    assert record["final_swd"] == record["swd"][-1]["swd"]
+
+
+def test_rerun_reproduces_the_committed_first_20_losses():
+    record = next(r for r in committed() if r["name"] == "base")
+    config = dataclasses.replace(TrainConfig.from_dict(record["config"]), iterations=study.N_FIRST_LOSSES)
+    assert config.threads == 1
+    threads = torch.get_num_threads()
+    try:
+        steps = [e for e in Trainer(config).run() if e.kind == "step"]
+    finally:
+        torch.set_num_threads(threads)
+    assert len(steps) == len(record["first_losses"]) == study.N_FIRST_LOSSES
+    for ev, saved in zip(steps, record["first_losses"]):
+        assert ev.iteration == saved["iteration"]
+        for key in ("d_loss_real", "d_loss_fake", "d_loss", "g_loss"):
+            assert getattr(ev, key) == pytest.approx(saved[key], rel=1e-5), (ev.iteration, key)
+
+
+def test_study_index_and_readme_match_the_runs():
+    meta = study.load_study(RESULTS)
+    assert meta is not None and [r["name"] for r in meta["runs"]] == [r["name"] for r in committed()]
+    readme = (RESULTS / "README.md").read_text()
+    assert "python -m gan_core.study" in readme and "| run |" in readme
+    for r in committed():
+        assert f"| {r['name']} |" in readme
+
+
+# ---------------------------------------------------------------- helpers the page uses
+
+def test_live_config_keeps_the_settings_and_caps_the_budget():
+    record = {"config": study.run_by_name("d_train_iters_4").config().to_dict()}
+    live = study.live_config(record, max_iterations=1500)
+    assert live["iterations"] == 1500 and live["d_train_iters"] == 4 and live["threads"] == 0
+    TrainConfig.from_dict(live)
+
+
+def test_config_diff_lists_only_the_changed_fields():
+    a = study.run_by_name("base").config().to_dict()
+    b = study.run_by_name("spectral_norm_on").config().to_dict()
+    assert study.config_diff(a, b) == [("spectral_norm", False, True)]
+    assert study.config_diff(a, a) == []
+
+
+def test_user_runs_from_the_train_page_are_normalised_and_bad_entries_skipped():
+    grid = np.zeros((10, 10, 3), np.uint8)
+    raw = [
+        {"name": "mine", "config": TrainConfig().to_dict(),
+         "steps": [{"iteration": i, "d_loss": 0.5, "g_loss": math.nan if i == 3 else 1.0} for i in range(1, 5)],
+         "grids": [(2, grid), (4, grid)], "metrics": [{"iteration": 4, "name": "swd", "value": 80.0}]},
+        "not a run",
+        {"steps": "garbage", "grids": [("x", None)]},
+    ]
+    runs = study.user_runs(raw)
+    assert [r["name"] for r in runs] == ["mine", "run 3"]
+    mine = runs[0]
+    assert mine["losses"]["iteration"] == [1, 2, 3, 4]
+    assert mine["losses"]["g_loss"][2] is None and mine["losses"]["d_loss"][0] == 0.5
+    assert mine["swd"] == [{"iteration": 4, "swd": 80.0}]
+    assert [it for it, _ in study.grid_list(mine)] == [2, 4]
+    assert study.user_runs(None) == [] and study.user_runs("x") == []

@@ -1,0 +1,306 @@
+"""The Train page: wiring checks with AppTest, plus the page's pure helpers (ui/training.py).
+
+Most runs use Pattern B of streamlit-live-training.md: `sync_training` makes the
+Start callback train inline, so one click ends with the final state. One test
+per threaded path (Stop, two sessions) uses the real worker thread.
+"""
+
+import base64
+import io
+import json
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from gan_core.train import TrainConfig
+from ui import training as tr
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "pages" / "2_Train.py")
+# A model small enough that a 30-iteration run takes about a second on a busy CPU.
+TINY = {"tr_conv_dim": 8, "tr_batch_size": 8, "tr_noise_size": 16, "tr_iterations": 30, "tr_sample_every": 10}
+
+
+@pytest.fixture(autouse=True)
+def fresh_slot():
+    """AppTests in one process share st.cache_resource: no run may leak into the next test."""
+    st.cache_resource.clear()
+    yield
+    job = tr.training_slot().current()
+    if job is not None:
+        job.stop()
+        job.wait(30)
+    st.cache_resource.clear()
+
+
+def page(sync=True, **values):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["sync_training"] = sync
+    for key, value in {**TINY, **values}.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def values(trace_array):
+    """A plotly JSON array: a list, or numpy's binary form {"dtype", "bdata"}."""
+    if isinstance(trace_array, dict):
+        return np.frombuffer(base64.b64decode(trace_array["bdata"]), dtype=trace_array["dtype"])
+    return np.asarray(trace_array)
+
+
+def texts(elements):
+    return " ".join(str(e.value) for e in elements)
+
+
+def run_until(at, done, timeout=60.0):
+    end = time.monotonic() + timeout
+    while not done(at.run()):
+        assert time.monotonic() < end, "the page did not reach the expected state in time"
+        time.sleep(0.2)
+    return at
+
+
+def progress_text(at):
+    bars = at.get("progress")
+    return bars[0].proto.text if bars else ""
+
+
+def image_zip(n_images=3, n_text=2) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for i in range(n_images):
+            png = io.BytesIO()
+            Image.fromarray(np.full((40, 40, 3), 60 * i, np.uint8)).save(png, format="PNG")
+            zf.writestr(f"faces/face{i}.png", png.getvalue())
+        for i in range(n_text):
+            zf.writestr(f"faces/notes{i}.txt", "not an image")
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- the page
+
+def test_page_renders_with_the_courses_defaults():
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    assert at.title[0].value == "Train a GAN"
+    assert at.selectbox(key="tr_preset").value == "The course's settings"
+    assert at.selectbox(key="tr_dataset").value == "emoji"
+    assert at.selectbox(key="tr_loss").value == "lsgan"
+    assert at.select_slider(key="tr_lr").value == 2e-4
+    assert at.select_slider(key="tr_batch_size").value == 64
+    assert not at.button(key="start").disabled and at.button(key="stop").disabled
+    assert "Start training" in texts(at.info)
+    # 64x64 is offered only for uploads; the online sets say why they are missing
+    assert "upload" in at.selectbox(key="tr_dataset").options[2].lower()
+    assert "need internet" in texts(at.caption)
+
+
+def test_30_iteration_run_on_emoji_shows_curves_grid_and_finishes():
+    at = page()
+    at.button(key="start").click().run()
+    assert not at.exception
+    assert "Training finished: 30 iterations" in texts(at.success)
+    assert progress_text(at).startswith("Step 30 / 30")
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 3                                   # losses, health, quality signals
+    loss = json.loads(charts[0].proto.spec)
+    assert {t["name"] for t in loss["data"]} == {"D on real", "D on fake", "G"}
+    assert list(values(loss["data"][0]["x"])) == list(range(1, 31))
+    assert np.isfinite(values(loss["data"][2]["y"])).all()
+    assert len(at.get("image")) >= 1                          # the fixed-noise grid
+    assert not at.button(key="start").disabled and at.button(key="stop").disabled
+    # after the run: checkpoint, GIF, Playground, CLI
+    assert len(at.get("download_button")) == 2
+    assert "python -m gan_core.train --data emoji" in at.code[0].value
+    assert "--iterations 30" in at.code[0].value
+
+
+def test_lr_0_1_diverges_with_the_explanation_and_no_exception():
+    at = page(tr_lr=0.1, tr_conv_dim=16, tr_batch_size=16, tr_noise_size=100, tr_iterations=400,
+              tr_sample_every=5)
+    assert "expect this run to diverge" in texts(at.warning)
+    at.button(key="start").click().run()
+    assert not at.exception
+    errors = texts(at.error)
+    assert "The run diverged" in errors and "Diverged at step" in errors
+    assert "learning rate" in errors and "0.1" in errors
+    assert "Traceback" not in errors
+
+
+def test_stop_ends_a_running_training_and_a_second_stop_is_harmless():
+    at = page(sync=False, tr_iterations=20000, tr_sample_every=5)
+    at.button(key="start").click().run()
+    assert not at.exception
+    assert at.button(key="start").disabled and not at.button(key="stop").disabled
+    run_until(at, lambda a: "Step " in progress_text(a) and not progress_text(a).startswith("Step 0 "))
+    at.button(key="stop").click().run()
+    assert not at.exception
+    assert at.button(key="stop").disabled                      # a second press cannot happen
+    run_until(at, lambda a: "Training stopped at step" in texts(a.info))
+    assert "stopped by you" in texts(at.info)
+    assert not at.button(key="start").disabled and at.button(key="stop").disabled
+
+
+def test_two_sessions_one_trains_the_other_is_told_to_wait():
+    a = page(sync=False, tr_iterations=20000)
+    b = page(sync=False)                                       # rendered before A starts: Start is enabled
+    a.button(key="start").click().run()
+    run_until(a, lambda x: progress_text(x).startswith("Step ") and " it/s" in progress_text(x))
+    b.button(key="start").click().run()                        # both pressed Start: B must wait
+    assert not b.exception
+    assert "Another training is running on this server" in texts(b.warning)
+    assert "train_job" not in b.session_state
+    c = page(sync=False)                                       # a visitor arriving now sees it at once
+    assert "Another training is running on this server (about" in texts(c.warning)
+    assert c.button(key="start").disabled
+    a.button(key="stop").click().run()
+    run_until(a, lambda x: "Training stopped" in texts(x.info))
+    c.run()
+    assert "Another training" not in texts(c.warning)
+    assert not c.button(key="start").disabled
+
+
+def test_upload_zip_reports_accepted_and_rejected_files_and_previews_them():
+    at = page(tr_dataset="upload")
+    uploader = at.get("file_uploader")[0]
+    uploader.set_value([("faces.zip", image_zip(3, 2), "application/zip")]).run()
+    assert not at.exception
+    assert "3 accepted, 2 rejected (not images)" in texts(at.success)
+    assert len(at.get("image")) == 1                          # the preview grid
+    assert "fewer than the batch size" in texts(at.info)       # 3 images, batch 8
+    at.button(key="start").click().run()
+    assert "Training finished: 30 iterations" in texts(at.success)
+    assert "--data faces.zip" in at.code[0].value
+
+
+def test_preset_fills_the_widgets():
+    at = page()
+    at.selectbox(key="tr_preset").set_value("Make it diverge (lr = 0.1)").run()
+    assert at.select_slider(key="tr_lr").value == 0.1
+    at.selectbox(key="tr_preset").set_value("Stable (SN + LSGAN)").run()
+    assert at.toggle(key="tr_spectral_norm").value is True
+    assert at.select_slider(key="tr_lr").value == 2e-4
+    at.select_slider(key="tr_lr").set_value(1e-3).run()
+    assert at.selectbox(key="tr_preset").value == tr.CUSTOM
+
+
+def test_prefill_from_the_experiments_page_sets_the_widgets():
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["train_prefill"] = TrainConfig(lr=1e-3, spectral_norm=True, d_train_iters=3,
+                                                    loss="hinge", iterations=700).to_dict()
+    at.run()
+    assert not at.exception
+    assert "Settings loaded from the Experiments page" in texts(at.info)
+    assert at.select_slider(key="tr_lr").value == 1e-3
+    assert at.toggle(key="tr_spectral_norm").value is True
+    assert at.slider(key="tr_d_train_iters").value == 3
+    assert at.selectbox(key="tr_loss").value == "hinge"
+    assert at.number_input(key="tr_iterations").value == 700
+
+
+def test_open_in_playground_and_compare_two_runs():
+    at = page()
+    at.button(key="start").click().run()
+    at.button(key="pin").click().run()
+    at.select_slider(key="tr_lr").set_value(1e-3).run()
+    at.button(key="start").click().run()
+    assert not at.exception
+    headers = texts(at.subheader)
+    assert "Compare two runs" in headers
+    cmp_loss = json.loads(at.get("plotly_chart")[-2].proto.spec)
+    assert len(cmp_loss["data"]) == 6                          # 3 curves x 2 runs
+    at.button(key="open_playground").click().run()
+    models = at.session_state["session_models"]
+    assert len(models) == 1
+    generator, info = next(iter(models.values()))
+    assert info.noise_size == 16 and info.image_size == 32 and not generator.training
+
+
+# ---------------------------------------------------------------- helpers (no page)
+
+def test_handle_uploads_counts_images_and_text_files():
+    report = tr.handle_uploads([("faces.zip", image_zip(3, 2))], size=32)
+    assert report.summary() == "3 accepted, 2 rejected (not images)"
+    assert tuple(report.images.shape) == (3, 3, 32, 32)
+    one = tr.handle_uploads([("a.png", zipfile.ZipFile(io.BytesIO(image_zip(1, 0))).read("faces/face0.png"))])
+    assert one.accepted == 1
+    assert tr.warnings_for(TrainConfig(batch_size=64), 1)[0][1].startswith("Only one training image")
+
+
+def test_default_widgets_give_the_courses_config():
+    config = tr.config_from_values(tr.COURSE)
+    course = TrainConfig()
+    for name in ("dataset", "image_size", "noise_size", "conv_dim", "loss", "lr", "beta1", "beta2",
+                 "spectral_norm", "d_batch_norm", "d_train_iters", "batch_size", "ema"):
+        assert getattr(config, name) == getattr(course, name), name
+    assert config.threads == 1
+
+
+def test_cloud_bounds_refuse_long_runs_with_a_message():
+    values = {**tr.COURSE, "tr_iterations": 10_000}
+    with pytest.raises(ValueError, match="at most 3000 iterations"):
+        tr.config_from_values(values, bound=tr.bounds(cloud=True))
+    assert tr.config_from_values(values, bound=tr.bounds(cloud=False)).iterations == 10_000
+
+
+def test_prefill_values_snap_to_offered_choices_and_say_so():
+    values, notes = tr.values_from_config(TrainConfig(lr=3e-4, batch_size=50, dataset="ring8").to_dict())
+    assert values["tr_lr"] == 2e-4 and values["tr_batch_size"] == 64 and values["tr_dataset"] == "emoji"
+    assert any("ring8" in n for n in notes)
+
+
+def test_learning_rate_choices_and_labels():
+    for lr in (0.1, 0.01, 0.001, 0.0005, 2e-4):
+        assert lr in tr.LR_OPTIONS
+    assert tr.format_lr(2e-4) == "2e-4" and tr.format_lr(0.1) == "0.1"
+
+
+def test_online_probe_is_bounded_and_uses_a_local_copy(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(tr, "_reachable", lambda host, port, timeout: calls.append(timeout) or False)
+    assert tr.probe_online(tmp_path, timeout=1.5) == {"mnist": False, "cifar10": False}
+    assert all(t <= 1.5 for t in calls)
+    (tmp_path / "MNIST").mkdir()
+    assert tr.probe_online(tmp_path)["mnist"] is True
+
+
+def test_online_sets_become_uint8_rgb_at_the_training_size(tmp_path, monkeypatch):
+    import torch
+    import torchvision
+
+    class FakeMNIST:
+        def __init__(self, root, train, download):
+            self.data = torch.randint(0, 256, (5, 28, 28), dtype=torch.uint8)
+
+    monkeypatch.setattr(torchvision.datasets, "MNIST", FakeMNIST)
+    x = tr.load_online("mnist", 32, root=tmp_path, max_images=4)
+    assert x.dtype == torch.uint8 and tuple(x.shape) == (4, 3, 32, 32)
+
+    class Offline:
+        def __init__(self, *a, **k):
+            raise OSError("no network")
+
+    monkeypatch.setattr(torchvision.datasets, "CIFAR10", Offline)
+    with pytest.raises(ValueError, match="needs internet"):
+        tr.load_online("cifar10", 32, root=tmp_path)
+
+
+def test_every_preset_is_a_valid_config_within_the_cloud_bounds():
+    for name, (values, blurb) in tr.PRESETS.items():
+        config = tr.config_from_values(values, bound=tr.bounds(cloud=True))
+        assert config.dataset == "emoji" and blurb, name
+    collapse = tr.config_from_values(tr.PRESETS["Mode collapse demo"][0])
+    assert collapse.lr == 5e-3 and collapse.lr_d == 1e-4 and collapse.loss == "bce"
+
+
+def test_charts_draw_before_the_first_step_and_with_missing_values():
+    for fig in (tr.loss_figure([("a", {"x": []})]), tr.health_figure([("a", {})], "bce"), tr.metrics_figure({})):
+        assert fig["data"]
+    fig = tr.metrics_figure({"diversity": {"x": [5, 10], "value": [0.5, None]}})
+    assert np.isnan(fig["data"][0]["y"][1])
