@@ -15,7 +15,7 @@ images and the 329 training images, every 500 iterations.
 Output (small enough to commit):
 
     OUT/study.json            what was run, where, and the headline table
-    OUT/runs/NAME.json        one run: config, SWD per checkpoint, losses every
+    OUT/records/NAME.json     one run: config, SWD per checkpoint, losses every
                               10 iterations, the first 20 losses at full precision
     OUT/grids/NAME/iter_NNNNNN.png   5x5 fixed-noise sample grid per checkpoint
     OUT/README.md             command, hardware, the table (and reading.md if present)
@@ -73,6 +73,7 @@ CHECKPOINT_EVERY = 500     # SWD + sample grid
 LOSS_EVERY = 10            # losses are stored as means over windows of this many iterations
 N_FIRST_LOSSES = 20        # stored at full precision for the determinism test
 GRID_SIDE = 5              # grids show the first 5x5 fixed-noise samples: a 6x6 PNG neared 100 KB
+RECORDS_DIR = "records"    # one JSON per run ("runs/" is git-ignored in this repo: local training output)
 EVAL_SEED = 2024           # the noise behind the 329 images scored at every checkpoint, shared by all runs
 
 
@@ -166,7 +167,7 @@ def _save_grid(grid: np.ndarray, path: Path) -> int:
 
 def run_one(spec: StudyRun, out: Path, iterations: int = DEFAULT_ITERATIONS,
             checkpoint_every: int = CHECKPOINT_EVERY, log=print) -> dict:
-    """Train one run of the study, write OUT/runs/NAME.json and its grids, return the record."""
+    """Train one run of the study, write OUT/records/NAME.json and its grids, return the record."""
     from .viz import make_grid
 
     out = Path(out)
@@ -248,7 +249,7 @@ def run_one(spec: StudyRun, out: Path, iterations: int = DEFAULT_ITERATIONS,
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
     }
-    path = out / "runs" / f"{spec.name}.json"
+    path = out / RECORDS_DIR / f"{spec.name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=1) + "\n")
     return record
@@ -265,7 +266,7 @@ SUMMARY_KEYS = ("name", "factor", "value_label", "final_swd", "best_swd", "best_
 
 def load_runs(out) -> list[dict]:
     """Every run record under OUT/runs, in run-list order (runs not in the list last)."""
-    folder = Path(out) / "runs"
+    folder = Path(out) / RECORDS_DIR
     if not folder.is_dir():
         return []
     records = {}
@@ -392,6 +393,25 @@ def _columns_from_steps(steps: list[dict]) -> dict:
     return columns
 
 
+def _from_job_record(item: dict) -> dict | None:
+    """The Train page's archived run ({"label", "snap": job.Snapshot, "config": TrainConfig, ...})
+    in the plain form below. Read by attribute, so a snapshot missing a field costs that field only."""
+    snap = item.get("snap")
+    curves = getattr(snap, "curves", None) or {}
+    xs = curves.get("x") or []
+    steps = [{"iteration": x, **{k: curves[k][j] for k in _LOSS_KEYS if k in curves and j < len(curves[k])}}
+             for j, x in enumerate(xs)]
+    swd = (getattr(snap, "metrics", None) or {}).get("swd") or {}
+    metrics = [{"iteration": x, "name": "swd", "value": v}
+               for x, v in zip(swd.get("x") or [], swd.get("value") or []) if v is not None]
+    config = item.get("config") if item.get("config") is not None else getattr(snap, "config", None)
+    config = config.to_dict() if hasattr(config, "to_dict") else config
+    status = getattr(snap, "status", "")
+    return {"name": item.get("label") or getattr(snap, "label", ""), "config": config, "steps": steps,
+            "grids": list(getattr(snap, "timeline", None) or []), "metrics": metrics, "status": status,
+            "diverged_at": getattr(snap, "iteration", None) if status == "diverged" else None}
+
+
 def user_runs(raw) -> list[dict]:
     """The Train page's runs (st.session_state["train_runs"]) in the shape of a study record.
 
@@ -401,6 +421,8 @@ def user_runs(raw) -> list[dict]:
     """
     runs = []
     for i, item in enumerate(raw if isinstance(raw, (list, tuple)) else []):
+        if isinstance(item, dict) and "snap" in item:
+            item = _from_job_record(item)
         if not isinstance(item, dict):
             continue
         grids = []
@@ -502,6 +524,7 @@ def write_index(out: Path, meta: dict) -> None:
     (out / "study.json").write_text(json.dumps(meta, indent=1) + "\n")
 
     hw = meta.get("hardware", {})
+    speeds = [r["its_per_sec"] for r in records if r.get("its_per_sec")]
     missing = [n for n in meta["planned"] if n not in {r["name"] for r in records}]
     reading = out / "reading.md"
     text = [
@@ -524,11 +547,12 @@ def write_index(out: Path, meta: dict) -> None:
         "'smaller is better' favours.",
         f"* Score: SWD x1e3 (Karras et al. 2018, `gan_core.metrics.swd`) of 329 images from fixed noise "
         f"(seed {EVAL_SEED}, the same for every run) against all 329 training images, every "
-        f"{CHECKPOINT_EVERY} iterations. Lower is better. Training images against themselves score 0, so "
-        "the seed spread of the base run is the yardstick for what counts as a difference.",
+        f"{CHECKPOINT_EVERY} iterations. Lower is better (identical sets score 0). The base config's spread "
+        "across its three seeds is the yardstick for what counts as a difference.",
         f"* Hardware: torch {hw.get('torch')}, Python {hw.get('python')}, {hw.get('threads')} torch thread, "
         f"CPU only, machine shared with other jobs (load average at start {hw.get('load_average_at_start')}), "
-        "so wall times are slow and noisy.",
+        "so wall times are slow and noisy"
+        + (f" ({min(speeds):.1f}–{max(speeds):.1f} it/s across runs)." if speeds else "."),
         f"* Total wall time: {_fmt(meta.get('wall_time_s', 0) / 60)} min." if meta.get("wall_time_s") else "",
         "",
         "```",

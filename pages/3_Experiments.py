@@ -33,7 +33,8 @@ COLOURS = qualitative.Plotly
 
 def _signature(folder: Path) -> tuple:
     """Changes whenever a run file is (re)written, so a finished run shows up without a restart."""
-    files = sorted((folder / "runs").glob("*.json")) if (folder / "runs").is_dir() else []
+    records = folder / study.RECORDS_DIR
+    files = sorted(records.glob("*.json")) if records.is_dir() else []
     extra = [folder / "study.json", folder / "reading.md"]
     return tuple((str(p), p.stat().st_mtime_ns) for p in [*files, *extra] if p.exists())
 
@@ -95,7 +96,7 @@ def smooth(values, window: int):
 def curves_figure(runs: list[dict], labels: list[str], smoothing: int) -> go.Figure:
     """SWD, D loss and G loss against iteration, one colour per run; x marks a divergence."""
     fig = make_subplots(rows=1, cols=3, subplot_titles=("SWD vs the data (lower is better)",
-                                                        "discriminator loss", "generator loss"))
+                                                        "discriminator loss (log)", "generator loss (log)"))
     for i, (run, label) in enumerate(zip(runs, labels)):
         colour = COLOURS[i % len(COLOURS)]
         swd = run.get("swd") or []
@@ -117,6 +118,9 @@ def curves_figure(runs: list[dict], labels: list[str], smoothing: int) -> go.Fig
                                          legendgroup=label, hovertext=f"{label}: diverged",
                                          marker=dict(symbol="x", size=12, color=colour)), row=1, col=2)
     fig.update_xaxes(title_text="iteration")
+    # Log scale: the first iterations' losses (and lr 0.1's) are 100x the settled values.
+    fig.update_yaxes(type="log", row=1, col=2)
+    fig.update_yaxes(type="log", row=1, col=3)
     fig.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.2))
     return fig
 
@@ -190,7 +194,9 @@ else:
 
     st.subheader("What the data says, next to what the course said")
     if reading:
-        st.markdown(reading)
+        # reading.md is also part of the results README, where it carries its own title
+        lines = reading.strip().splitlines()
+        st.markdown("\n".join(lines[1:] if lines and lines[0].startswith("#") else lines))
     else:
         st.info("The written reading of these results is added once the study has finished.")
 

@@ -92,3 +92,22 @@ def test_page_explains_missing_results(monkeypatch, tmp_path):
     no_exception(at)
     assert any("No study results yet" in i.value for i in at.info)
     assert not at.dataframe
+
+
+def test_runs_archived_by_the_train_page_can_be_compared_with_the_study(page):
+    from gan_core.job import Snapshot
+
+    grid = np.full((40, 40, 3), 90, np.uint8)
+    config = TrainConfig(dataset="emoji", batch_size=16, lr=5e-4, n_samples=36, sample_every=500)
+    snap = Snapshot(status="done", iteration=1000, total=1000, label="my run", config=config,
+                    curves={"x": [500, 1000], "d_loss": [0.3, 0.2], "g_loss": [0.6, 0.5]},
+                    timeline=[(500, grid), (1000, grid)])
+    page.session_state["train_runs"] = [{"label": "my run", "snap": snap, "generator": None,
+                                         "config": config, "iteration": 1000}]
+    at = page.run()
+    at.selectbox(key="cmp_a").set_value("study: base")
+    at.selectbox(key="cmp_b").set_value("yours: my run").run()
+    no_exception(at)
+    assert "iterations" in list(at.table[0].value["setting"])
+    captions = [img.caption for el in at.image for img in el.proto.imgs]
+    assert "yours: my run, iteration 1000" in captions and "study: base, iteration 1000" in captions

@@ -156,3 +156,30 @@ def test_user_runs_from_the_train_page_are_normalised_and_bad_entries_skipped():
     assert mine["swd"] == [{"iteration": 4, "swd": 80.0}]
     assert [it for it, _ in study.grid_list(mine)] == [2, 4]
     assert study.user_runs(None) == [] and study.user_runs("x") == []
+
+
+def test_the_train_pages_archived_runs_are_read_too():
+    from gan_core.job import Snapshot
+
+    grid = np.zeros((10, 10, 3), np.uint8)
+    snap = Snapshot(status="diverged", iteration=20, total=50, label="run 1 · lr 0.1",
+                    curves={"x": [10, 20], "d_loss": [0.5, 0.4], "g_loss": [1.0, 0.9]},
+                    metrics={"swd": {"x": [20], "value": [80.0]}}, timeline=[(10, grid), (20, grid)])
+    record = {"label": "run 1 · lr 0.1", "snap": snap, "generator": None, "config": TrainConfig(lr=0.1),
+              "iteration": 20}
+    (run,) = study.user_runs([record])
+    assert run["name"] == "run 1 · lr 0.1" and run["config"]["lr"] == 0.1
+    assert run["losses"]["iteration"] == [10, 20] and run["losses"]["g_loss"] == [1.0, 0.9]
+    assert run["swd"] == [{"iteration": 20, "swd": 80.0}] and run["diverged_at"] == 20
+    assert [it for it, _ in study.grid_list(run)] == [10, 20]
+
+
+def test_committed_result_files_are_not_git_ignored():
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None or not (RESULTS.parent.parent / ".git").exists():
+        pytest.skip("not a git checkout")
+    files = [RESULTS / study.RECORDS_DIR / "base.json", RESULTS / "grids" / "base" / "iter_003000.png"]
+    ignored = subprocess.run(["git", "check-ignore", *map(str, files)], cwd=RESULTS, capture_output=True, text=True)
+    assert ignored.stdout == "", f"git ignores committed results: {ignored.stdout}"
