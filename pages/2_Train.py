@@ -346,6 +346,9 @@ if latest is not None and latest["snap"].iteration > 0:
         session_models()[name] = (latest["generator"], model_info_for(latest["generator"], cfg, name,
                                                                       latest["iteration"]))
         ss["playground_model"] = name
+        from ui.playground import request_model
+
+        request_model("session:" + name)  # the Playground's picker opens on this model
         try:
             st.switch_page("pages/1_Playground.py")
         except Exception:       # the Playground page is missing in this deployment

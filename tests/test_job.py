@@ -10,7 +10,7 @@ import torch
 from gan_core import hub
 from gan_core.job import (FINAL, Series, Snapshot, Timeline, TrainingJob, TrainingSlot, checkpoint_zip,
                           format_duration, model_info_for, timeline_gif)
-from gan_core.train import FinalEvent, SamplesEvent, StepEvent, TrainConfig
+from gan_core.train import FinalEvent, StepEvent, TrainConfig
 
 
 def tiny(**kw):

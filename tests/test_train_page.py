@@ -214,7 +214,7 @@ def test_open_in_playground_and_compare_two_runs():
     headers = texts(at.subheader)
     assert "Compare two runs" in headers
     cmp_loss = json.loads(at.get("plotly_chart")[-2].proto.spec)
-    assert len(cmp_loss["data"]) == 6                          # 3 curves x 2 runs
+    assert len({t["name"] for t in cmp_loss["data"]}) == 6    # 3 curves x 2 runs
     at.button(key="open_playground").click().run()
     models = at.session_state["session_models"]
     assert len(models) == 1
@@ -304,3 +304,14 @@ def test_charts_draw_before_the_first_step_and_with_missing_values():
         assert fig["data"]
     fig = tr.metrics_figure({"diversity": {"x": [5, 10], "value": [0.5, None]}})
     assert np.isnan(fig["data"][0]["y"][1])
+
+
+def test_long_curves_are_drawn_smoothed_over_the_faint_raw_values():
+    x = list(range(1, 1001))
+    noisy = [1.0 + (-1) ** i for i in x]                       # 0, 2, 0, 2 ...: mean 1
+    fig = tr.loss_figure([("a", {"x": x, "g_loss": noisy})])
+    raw, smoothed = fig["data"]
+    assert raw["opacity"] < 1 and raw["showlegend"] is False
+    assert np.allclose(smoothed["y"][50:-50], 1.0, atol=0.05) and smoothed["name"] == "G"
+    short = tr.loss_figure([("a", {"x": x[:30], "g_loss": noisy[:30]})])
+    assert len(short["data"]) == 1

@@ -20,7 +20,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from gan_core import playground as pg
-from gan_core.hub import ModelInfo, ModelLoadError, registry_labels
+from gan_core.hub import ModelInfo, ModelLoadError, load_checkpoint_zip, registry_labels
 from ui.common import load_model, session_models
 
 # Slider values survive a visit to another page and back (Streamlit drops them otherwise).
@@ -126,6 +126,25 @@ def _hub_submit(key: str) -> None:
         st.session_state[f"{key}_request"] = "hf:" + text.strip("/")
 
 
+def _checkpoint_uploaded(key: str) -> None:
+    """A checkpoint zip (the Train page's download) becomes a model of this session.
+
+    Read in memory by gan_core.hub.load_checkpoint_zip: safetensors only, size-bounded,
+    and a different architecture is refused with the name of the first layer that does not fit.
+    """
+    upload = st.session_state.get(f"{key}_ckpt")
+    if upload is None:
+        return
+    name = f"uploaded {upload.name}"
+    try:
+        generator, info = load_checkpoint_zip(upload.getvalue(), name=upload.name)
+    except ModelLoadError as exc:
+        st.session_state[f"{key}_error"] = str(exc)
+        return
+    session_models()[name] = (generator, info)
+    st.session_state[f"{key}_request"] = SESSION_PREFIX + name
+
+
 def model_picker(key: str = "pg", where=None, default: str = pg.DEFAULT_MODEL,
                  on_switch=None) -> ActiveModel:
     """The model selectbox (+ a Hub repo field). Returns the active model.
@@ -180,6 +199,10 @@ def model_picker(key: str = "pg", where=None, default: str = pg.DEFAULT_MODEL,
                          help="A repo in GAN Playground's format (config.json + model.safetensors), e.g. one "
                               "pushed from the Train page. Pin a revision (commit hash) to get exactly that model.")
         where.button("Load from the Hub", key=f"{key}_hub_load", on_click=_hub_submit, args=(key,))
+    with where.expander("Load a checkpoint (.zip)"):
+        st.file_uploader("A checkpoint downloaded from the Train page", type=["zip"], key=f"{key}_ckpt",
+                         on_change=_checkpoint_uploaded, args=(key,),
+                         help="config.json + model.safetensors, read in memory; pickles are never loaded.")
     if ss.get(error_key):
         where.error(ss[error_key])
 

@@ -430,13 +430,36 @@ def _figure(traces, title, yaxis=None, height=300, **layout):
         "uirevision": "keep", **layout}}
 
 
+def smooth(y, points: int = 40) -> np.ndarray:
+    """A centred moving average over about len(y)/points samples (NaN-aware): per-step GAN losses
+    are noisy enough to hide their trend, so the chart draws this over the faint raw curve."""
+    y = np.asarray([np.nan if v is None else v for v in y], dtype=np.float64)
+    window = max(1, len(y) // points)
+    if window == 1:
+        return y
+    ok = np.isfinite(y)
+    kernel = np.ones(window)
+    total = np.convolve(np.where(ok, y, 0.0), kernel, mode="same")
+    count = np.convolve(ok.astype(np.float64), kernel, mode="same")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / count, np.nan)
+
+
 def _curve_traces(runs, keys):
     traces = []
     for i, (label, curves) in enumerate(runs):
+        dash = "solid" if i == 0 else "dash"
         for key in keys:
-            if key in curves:
-                name = NAMES[key] if len(runs) == 1 else f"{NAMES[key]} · {label}"
-                traces.append(_line(curves["x"], curves[key], name, COLOURS[key], "solid" if i == 0 else "dash"))
+            if key not in curves:
+                continue
+            name = NAMES[key] if len(runs) == 1 else f"{NAMES[key]} · {label}"
+            if len(curves["x"]) > 2 * 40:
+                raw = _line(curves["x"], curves[key], name, COLOURS[key], dash)
+                raw.update(opacity=0.25, showlegend=False, hoverinfo="skip")
+                traces.append(raw)
+                traces.append(_line(curves["x"], smooth(curves[key]), name, COLOURS[key], dash))
+            else:
+                traces.append(_line(curves["x"], curves[key], name, COLOURS[key], dash))
     return traces
 
 
