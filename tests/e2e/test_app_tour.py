@@ -1,0 +1,96 @@
+"""A visitor's tour in a real browser: every page of the app opens without an error or a
+traceback, and a screenshot of each is saved under test-output/screenshots/.
+
+The deeper browser checks (a slider that changes the face, Start/Stop of a training, the
+Persian right-to-left text) live beside this file; this one makes sure no page is broken.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed (apt-get install -y chromium)")
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "test-output" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WAIT_MS = 60_000
+
+# (url path, a heading the page must show)
+PAGES = [
+    ("", "GAN Playground"),
+    ("Playground", "Latent playground"),
+    ("Train", None),
+    ("Experiments", None),
+    ("What_is_a_GAN", None),
+    ("Why_training_fails", None),
+    ("WGAN", None),
+    ("PGGAN", None),
+    ("The_course_DCGAN", None),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    port = free_port()
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=1).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.terminate()
+        pytest.fail("streamlit did not start within 60 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1600})
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+@pytest.mark.parametrize("path,heading", PAGES, ids=[p or "home" for p, _ in PAGES])
+def test_every_page_opens_without_errors(page, app_url, path, heading):
+    page.goto(f"{app_url}/{path}")
+    title = page.get_by_role("heading", name=heading) if heading else page.locator("h1").first
+    sync_api.expect(title).to_be_visible(timeout=WAIT_MS)
+    # wait for the script run to finish before judging the page
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=WAIT_MS)
+    assert page.locator('[data-testid="stException"]').count() == 0, f"a traceback on /{path}"
+    OUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUT / f"{path or 'home'}.png"))
