@@ -98,7 +98,7 @@ def test_keyboard_slider_changes_the_face_and_the_png_downloads(page, app_url, t
     with page.expect_download(timeout=WAIT_MS) as info:
         page.get_by_role("button", name=re.compile("Face \\(PNG\\)")).click()
     download = info.value
-    assert download.suggested_filename == "faces64_seed25.png"
+    assert download.suggested_filename == "faces64_seed8.png"
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     data = saved.read_bytes()
