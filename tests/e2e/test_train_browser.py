@@ -58,18 +58,29 @@ def press_slider(page, label, *keys):
         page.keyboard.press(key)
 
 
+def settled(page):
+    """Wait until the server has finished the rerun a widget change started: the page's
+    values are then the session's, and Start trains with what the sliders show."""
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                           timeout=WAIT_MS)
+
+
 def make_it_small(page):
     """A model that trains fast on a busy CPU: keyboard on the sliders, as a user would."""
     expect = sync_api.expect
     press_slider(page, "conv_dim", "Home")                        # 8
     expect(page.get_by_role("slider", name="conv_dim")).to_have_attribute("aria-valuetext", "8",
                                                                           timeout=WAIT_MS)
+    settled(page)
     press_slider(page, "Batch size", "Home", "ArrowRight", "ArrowRight")   # 8
     expect(page.get_by_role("slider", name="Batch size")).to_have_attribute("aria-valuetext", "8",
                                                                             timeout=WAIT_MS)
+    settled(page)
     press_slider(page, "Sample grid every", "Home")               # 5
     expect(page.get_by_role("slider", name="Sample grid every")).to_have_attribute("aria-valuetext", "5",
                                                                                    timeout=WAIT_MS)
+    settled(page)
     expect(page.locator(".st-key-start button")).to_be_enabled(timeout=WAIT_MS)
 
 
