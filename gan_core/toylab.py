@@ -253,19 +253,9 @@ class ToyLab:
 
     # -- measuring
 
-    @torch.no_grad()
-    def _generate(self, z: torch.Tensor) -> torch.Tensor:
-        g = self.trainer.G
-        was = g.training
-        g.eval()
-        try:
-            return g(z)
-        finally:
-            g.train(was)
-
     @_locked
     def coverage(self) -> Coverage:
-        fake = self._generate(self.z_eval)
+        fake = self.trainer.sample(self.z_eval)
         if self.modes is not None:
             centres, std = self.modes
             mc = metrics.mode_coverage(fake, centres, std)
@@ -297,7 +287,7 @@ class ToyLab:
         was_d = D.training
         D.eval()   # spectral norm: use the stored estimate, do not run a power iteration
         try:
-            fake = self._generate(self.z_view)
+            fake = self.trainer.sample(self.z_view)
             with torch.no_grad():
                 surface = loss.d_output(D(self._grid_points)).view(self.grid_n, self.grid_n)
             # -dL_G/dx per point: L_G is a mean over the batch, so scale by N to

@@ -38,9 +38,9 @@ def test_healthy_wgan_gp_covers_the_ring_and_the_collapse_preset_does_not():
     assert c.modes < covered.modes
     # Collapse, not just slowness: the samples sit in one tight blob, far less
     # spread out than the ring itself (std 1.41 per axis).
-    fake = collapsed._generate(collapsed.z_eval)
+    fake = collapsed.trainer.sample(collapsed.z_eval)
     assert float(fake.std(dim=0).max()) < 0.6
-    assert float(healthy._generate(healthy.z_eval).std(dim=0).min()) > 1.0
+    assert float(healthy.trainer.sample(healthy.z_eval).std(dim=0).min()) > 1.0
 
 
 def test_drawing_a_view_does_not_change_the_run():
