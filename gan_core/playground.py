@@ -137,7 +137,7 @@ class LatentState:
 
 _PARAM_KEYS = ("model", "seed", "psi", "dims", "sefa", "k")
 # Streamlit's own parameters: never ours to judge.
-_STREAMLIT_KEYS = ("embed", "embed_options")
+_STREAMLIT_KEYS = ("embed", "embed_options", "lang")  # lang: the app-wide language (ui.i18n)
 
 
 def _fmt(value: float) -> str:

@@ -123,10 +123,26 @@ DATA_MEANS = (-1.5, 1.5)
 DATA_STDS = (0.5, 0.5)
 
 
+def grid_half_width(g_mean: float, g_std: float, data_means=DATA_MEANS, data_stds=DATA_STDS) -> float:
+    """Half-width of a grid that holds all but a negligible sliver of both densities.
+
+    |mean| + 8 std + 4 covers the generator (8 standard deviations leave ~1e-15
+    of its mass outside) and, with the margin of 4, the data's bumps too. A
+    fixed [-8, 8] cut 9 % of N(4, 3^2) off, and the on-page identity check
+    V(G, D*) = -log 4 + 2 JSD then disagreed in the second decimal.
+    """
+    data_reach = max(abs(m) + 8.0 * s for m, s in zip(data_means, data_stds))
+    return max(abs(g_mean) + 8.0 * g_std + 4.0, data_reach)
+
+
 def optimal_d_1d(g_mean: float, g_std: float, data_means=DATA_MEANS, data_stds=DATA_STDS,
-                 lo: float = -8.0, hi: float = 8.0, n: int = 2001) -> OptimalD:
-    """The optimal discriminator, JSD and V(G, D*) for p_data (a Gaussian mixture) vs p_g = N(g_mean, g_std^2)."""
-    x = np.linspace(lo, hi, n)
+                 lo: float | None = None, hi: float | None = None, n: int = 4001) -> OptimalD:
+    """The optimal discriminator, JSD and V(G, D*) for p_data (a Gaussian mixture) vs p_g = N(g_mean, g_std^2).
+
+    The grid is [-w, w] with w = grid_half_width(...) unless lo/hi are given.
+    """
+    w = grid_half_width(g_mean, g_std, data_means, data_stds)
+    x = np.linspace(-w if lo is None else lo, w if hi is None else hi, n)
     p_data = mixture_pdf(x, data_means, data_stds)
     p_g = gaussian_pdf(x, g_mean, g_std)
     d_star = optimal_discriminator(p_data, p_g)
@@ -195,7 +211,9 @@ def generator_gradient_at(kind: str, d: float) -> float:
 # +-i f'(0)), so plain gradient steps never settle there.
 
 DIRAC_LOSSES = ("wgan", "gan")
-DIRAC_MODES = ("simultaneous", "alternating")
+DIRAC_MODES = ("simultaneous", "alternating", "continuous")
+# The continuous flow is followed with this many Euler sub-steps per step of size h.
+CONTINUOUS_SUBSTEPS = 50
 
 
 def _fprime(kind: str, t):
@@ -226,6 +244,12 @@ def dirac_gan_trajectory(theta0: float = 1.0, psi0: float = 1.0, lr: float = 0.1
     every step, a spiral outwards.
     alternating: psi steps first, then theta uses the new psi (as the trainer
     does); on the bilinear game the orbit stays bounded but never converges.
+    continuous: the gradient flow itself (infinitely small steps), followed
+    with CONTINUOUS_SUBSTEPS Euler sub-steps per step; one row per time h.
+
+    With the R1 penalty gamma the three differ (see r1_step_factor): the flow
+    and alternating steps spiral in for any gamma > 0, simultaneous steps only
+    for gamma > lr.
     """
     if mode not in DIRAC_MODES:
         raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(DIRAC_MODES)}")
@@ -238,12 +262,58 @@ def dirac_gan_trajectory(theta0: float = 1.0, psi0: float = 1.0, lr: float = 0.1
         if mode == "simultaneous":
             d_theta, d_psi = dirac_vector_field(theta, psi, kind, gamma)
             theta, psi = theta + lr * d_theta, psi + lr * d_psi
+        elif mode == "continuous":
+            dt = lr / CONTINUOUS_SUBSTEPS
+            for _ in range(CONTINUOUS_SUBSTEPS):
+                d_theta, d_psi = dirac_vector_field(theta, psi, kind, gamma)
+                theta, psi = theta + dt * d_theta, psi + dt * d_psi
         else:
             _, d_psi = dirac_vector_field(theta, psi, kind, gamma)
             psi = psi + lr * d_psi
             d_theta, _ = dirac_vector_field(theta, psi, kind, gamma)
             theta = theta + lr * d_theta
         out[k] = theta, psi
+    return out
+
+
+def r1_step_factor(lr: float, gamma: float, mode: str = "simultaneous") -> float:
+    """How much one step shrinks (< 1) or grows (> 1) the distance to the equilibrium,
+    near it, on the Wasserstein Dirac-GAN with the R1 penalty gamma (0 <= gamma < 2).
+
+    The linearised step is x <- A x. Simultaneous: A = I + h J with
+    J = [[0, -1], [1, -gamma]], whose eigenvalues 1 + h lambda have
+    |1 + h lambda|^2 = 1 - h gamma + h^2: damping wins only if gamma > h.
+    Alternating: det A = 1 - h gamma, a complex pair of modulus sqrt(1 - h gamma)
+    for small h: it spirals in for any gamma > 0. The flow: exp(-gamma h / 2).
+    """
+    if not 0 <= gamma < 2:
+        raise ValueError("the closed form holds for 0 <= gamma < 2")
+    if mode == "simultaneous":
+        return math.sqrt(1.0 - lr * gamma + lr * lr)
+    if mode == "alternating":
+        a = np.array([[1.0 - lr * lr, -lr * (1.0 - lr * gamma)], [lr, 1.0 - lr * gamma]])
+        return float(np.abs(np.linalg.eigvals(a)).max())
+    if mode == "continuous":
+        return math.exp(-gamma * lr / 2.0)
+    raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(DIRAC_MODES)}")
+
+
+# The four runs of the "does R1 help?" figure: (mode, gamma as a multiple of lr).
+R1_CASES = (("simultaneous", 0.5), ("simultaneous", 2.0), ("alternating", 0.5), ("continuous", 0.5))
+
+
+def r1_damping_cases(lr: float, steps: int = 200) -> dict[tuple[str, float], np.ndarray]:
+    """Distance to the equilibrium under each of R1_CASES at learning rate lr.
+
+    gamma = lr / 2 with simultaneous steps spirals out; gamma = 2 lr spirals in;
+    the same weak gamma = lr / 2 spirals in with alternating steps and in the
+    continuous flow. Keys are (mode, gamma).
+    """
+    out = {}
+    for mode, multiple in R1_CASES:
+        gamma = multiple * lr
+        path = dirac_gan_trajectory(1.0, 1.0, lr=lr, steps=steps, kind="wgan", mode=mode, gamma=gamma)
+        out[(mode, gamma)] = np.hypot(path[:, 0], path[:, 1])
     return out
 
 

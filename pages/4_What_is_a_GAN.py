@@ -10,7 +10,6 @@ from ui.i18n import t
 
 i18n.init()
 page_setup(t("gan.page_title"), "📘")
-i18n.language_switch()
 
 st.title(t("gan.title"))
 st.markdown(t("gan.intro"))

@@ -14,7 +14,6 @@ from ui.toylab import toy_lab
 
 i18n.init()
 page_setup(t("fails.page_title"), "⚠️")
-i18n.language_switch()
 
 st.title(t("fails.title"))
 st.markdown(t("fails.intro"))

@@ -13,7 +13,6 @@ from ui.toylab import toy_lab
 
 i18n.init()
 page_setup(t("wgan.page_title"), "🚚")
-i18n.language_switch()
 
 st.title(t("wgan.title"))
 st.markdown(t("wgan.intro"))

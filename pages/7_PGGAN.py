@@ -17,7 +17,6 @@ REAL_MODEL = "pggan-celebahq-1024"
 
 i18n.init()
 page_setup(t("pggan.page_title"), "🪜")
-i18n.language_switch()
 
 st.title(t("pggan.title"))
 st.markdown(t("pggan.intro"))

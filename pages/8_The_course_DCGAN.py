@@ -14,7 +14,6 @@ from ui.i18n import t
 
 i18n.init()
 page_setup(t("course.page_title"), "🧱")
-i18n.language_switch()
 
 st.title(t("course.title"))
 st.markdown(t("course.intro"))

@@ -233,3 +233,56 @@ def test_train_page_presets_are_valid_and_differ_as_described():
     assert (course.batch_size, course.spectral_norm, course.d_batch_norm) == (16, False, True)
     assert stable.spectral_norm and not stable.d_batch_norm and stable.d_activation == "leaky"
     assert course.to_dict()["dataset"] == "emoji"
+
+
+# ---------------------------------------------------------------- second edition: E3 and E14
+
+
+@pytest.mark.parametrize("mean", [-4.0, 4.0])
+@pytest.mark.parametrize("std", [0.2, 3.0])
+def test_identity_holds_at_the_slider_extremes(mean, std):
+    """The page's sliders reach mean ±4, std 0.2..3; the grid must hold both densities there,
+    or V(G, D*) computed directly and -log 4 + 2 JSD disagree (they did: -0.621 vs -0.684)."""
+    res = theory.optimal_d_1d(mean, std)
+    assert theory._integrate(res.p_g, res.x) == pytest.approx(1.0, abs=1e-6)
+    assert theory._integrate(res.p_data, res.x) == pytest.approx(1.0, abs=1e-6)
+    direct = theory.gan_value(res.d_star, res.p_data, res.p_g, res.x)
+    assert direct == pytest.approx(res.value, abs=1e-3)
+
+
+def test_the_grid_grows_with_the_generators_reach():
+    assert theory.grid_half_width(4.0, 3.0) >= 4.0 + 8 * 3.0
+    assert theory.grid_half_width(0.0, 0.2) >= 1.5 + 8 * 0.5   # never narrower than the data
+
+
+def test_r1_with_simultaneous_steps_needs_gamma_above_the_learning_rate():
+    """E3: h = 0.1, gamma = 0.05 spirals OUT with simultaneous steps; gamma = 0.2 spirals in."""
+    h = 0.1
+    weak = theory.dirac_gan_trajectory(1.0, 1.0, lr=h, steps=400, kind="wgan", mode="simultaneous", gamma=0.05)
+    strong = theory.dirac_gan_trajectory(1.0, 1.0, lr=h, steps=400, kind="wgan", mode="simultaneous", gamma=0.2)
+    assert np.hypot(*weak[-1]) > np.hypot(*weak[0])
+    assert np.hypot(*strong[-1]) < 0.2 * np.hypot(*strong[0])
+    assert theory.r1_step_factor(h, 0.05) > 1 > theory.r1_step_factor(h, 0.2)
+    assert theory.r1_step_factor(h, h) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("mode", ["alternating", "continuous"])
+def test_weak_r1_damping_converges_with_alternating_steps_and_the_flow(mode):
+    path = theory.dirac_gan_trajectory(1.0, 1.0, lr=0.1, steps=1500, kind="wgan", mode=mode, gamma=0.05)
+    r = np.hypot(path[:, 0], path[:, 1])
+    assert r[-1] < 0.2 * r[0]
+    assert theory.r1_step_factor(0.1, 0.05, mode) < 1
+
+
+def test_r1_damping_cases_show_both_sides_of_the_condition():
+    cases = theory.r1_damping_cases(0.1, steps=300)
+    assert len(cases) == 4
+    for (mode, gamma), dist in cases.items():
+        grows = dist[-1] > dist[0]
+        assert grows == (mode == "simultaneous" and gamma < 0.1), (mode, gamma)
+
+
+def test_the_continuous_flow_without_penalty_keeps_its_radius():
+    path = theory.dirac_gan_trajectory(1.0, 0.0, lr=0.1, steps=100, kind="wgan", mode="continuous")
+    r = np.hypot(path[:, 0], path[:, 1])
+    assert np.allclose(r, 1.0, atol=0.02)

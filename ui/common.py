@@ -35,8 +35,17 @@ def cloud_mode() -> bool:
 
 
 def page_setup(title: str, icon: str = "🎛️") -> None:
+    """Tab title and layout, torch threads, and the language switch (English / فارسی) in the sidebar.
+
+    Pass the title in the current language (i18n.t(...)); the switch sets the
+    right-to-left layout for Persian on every page that calls this.
+    """
+    from ui import i18n
+
+    i18n.init()
     st.set_page_config(page_title=f"{title} · GAN Playground", page_icon=icon, layout="wide")
     configure_torch()
+    i18n.language_switch()
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

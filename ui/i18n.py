@@ -1,4 +1,4 @@
-"""English / Persian for the theory pages: one switch, text from content/*.json, RTL layout.
+"""English / Persian for the whole app: one switch, text from content/*.json, RTL layout.
 
 Usage on a page:
 
@@ -6,14 +6,14 @@ Usage on a page:
     from ui.common import page_setup
 
     i18n.init()                                  # reads ?lang= and the session; draws nothing
-    page_setup(i18n.t("wgan.page_title"), "🚚")
-    i18n.language_switch()                       # sidebar radio + right-to-left CSS for Persian
+    page_setup(i18n.t("wgan.page_title"), "🚚")  # also draws the switch (+ RTL CSS for Persian)
     st.markdown(i18n.t("wgan.intro"))
 
 All page text lives in content/en.json and content/fa.json under the same
 dotted keys (tests check that both files have exactly the same keys). The
 chosen language is `st.session_state["lang"]` ("en" or "fa"), shared by every
-theory page in the browser session.
+page in the browser session; app.py names the pages in it and writes it into
+the address bar (?lang=fa), so a copied link opens in the same language.
 """
 
 from __future__ import annotations
@@ -103,13 +103,41 @@ def init() -> str:
     return current()
 
 
+def sync_url() -> None:
+    """Keep ?lang= in the address bar in step with the language, so share links carry it."""
+    lang = current()
+    if lang != DEFAULT:
+        if st.query_params.get("lang") != lang:
+            st.query_params["lang"] = lang
+    elif "lang" in st.query_params:
+        del st.query_params["lang"]
+
+
 def _on_switch():
     st.session_state["lang"] = st.session_state[_WIDGET_KEY]
 
 
+def _drawn_this_run() -> bool:
+    """True when the switch is already on the page in this script run (page_setup drew it and
+    the page asks again): a second radio with the same key would be an error."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        return ctx is not None and _WIDGET_KEY in ctx.shared.widget_user_keys_this_run
+    except Exception:  # an internal API: if it moves, drawing twice is the caller's problem
+        return False
+
+
 def language_switch() -> str:
-    """The sidebar radio "English / فارسی"; for Persian also the right-to-left styling."""
+    """The sidebar radio "English / فارسی"; for Persian also the right-to-left styling.
+
+    ui.common.page_setup calls it, so every page has it; calling it again in the
+    same run does nothing.
+    """
     init()
+    if _drawn_this_run():
+        return current()
     # Streamlit forgets a widget's value when a page without that widget runs
     # (every page switch), so the radio is re-seeded from the durable "lang".
     st.session_state[_WIDGET_KEY] = current()
