@@ -69,6 +69,14 @@ st.latex(r"\text{saturating: } \min_G \ \mathbb{E}_z \log\big(1 - D(G(z))\big)"
 st.markdown(t("gan.gloss_after"))
 i18n.page_link("pages/5_Why_training_fails.py", t("fails.title"), icon="⚠️")
 
+st.header(t("gan.fdiv_h"))
+st.markdown(t("gan.fdiv"))
+st.latex(r"D_f(P \,\|\, Q) = \int q(x)\, f\!\left(\frac{p(x)}{q(x)}\right) dx \;\ge\; "
+         r"\sup_T \ \mathbb{E}_{x \sim P}\big[T(x)\big] - \mathbb{E}_{x \sim Q}\big[f^*(T(x))\big]")
+st.markdown(t("gan.ns"))
+st.latex(r"\mathrm{KL}(p_g \,\|\, p_{\text{data}}) - 2\,\mathrm{JSD}(p_{\text{data}} \,\|\, p_g)")
+st.markdown(t("gan.ns_after"))
+
 st.header(t("gan.algo_h"))
 st.markdown(t("gan.algo"))
 st.latex(r"\theta_D \leftarrow \theta_D + \eta_D \nabla_{\theta_D} \tfrac1m \sum_{i=1}^m "

@@ -82,6 +82,20 @@ right.plotly_chart(dfig, key="dirac_distance_chart")
 right.markdown(t("fails.fig_a.final", start=dist[0], end=dist[-1], steps=steps))
 st.caption(t("fails.fig_a.caption"))
 
+# Does R1 help? Both sides of the condition gamma > h for simultaneous steps, against alternating steps and the flow.
+cases = theory.r1_damping_cases(lr, steps=steps)
+case_names = ("simultaneous_weak", "simultaneous_strong", "alternating_weak", "continuous_weak")
+case_colours = ("#d62728", "#1b7f3b", "#1f77b4", "#6a3df0")
+rfig = go.Figure()
+for name, colour, curve in zip(case_names, case_colours, cases.values()):
+    rfig.add_trace(go.Scatter(x=np.arange(len(curve)), y=curve, mode="lines", name=t(f"fails.fig_r1.cases.{name}"),
+                              line=dict(color=colour)))
+rfig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=t("fails.fig_r1.title"), x=0),
+                   xaxis_title=t("fails.fig_a.step"), yaxis=dict(title=t("fails.fig_a.distance"), type="log"),
+                   legend=dict(orientation="h", y=-0.25))
+st.plotly_chart(rfig, key="dirac_r1_chart")
+st.caption(t("fails.fig_r1.factor", weak=theory.r1_step_factor(lr, lr / 2), strong=theory.r1_step_factor(lr, 2 * lr)))
+
 # ---------------------------------------------------------------- (b) vanishing gradients
 
 st.header(t("fails.b_h"))
@@ -121,6 +135,13 @@ st.header(t("fails.c_h"))
 st.markdown(t("fails.c"))
 toy_lab("fails", default_preset="collapse")
 st.markdown(t("fails.c_after"))
+
+st.header(t("fails.space_h"))
+st.markdown(t("fails.space"))
+st.latex(r"x_{k+1} = x_k + h\, v(x_k), \quad J = \frac{\partial v}{\partial x}\Big|_{x^*}: \qquad "
+         r"\operatorname{Re} \lambda_i(J) < 0 \ \text{for all } i \ \Rightarrow\ x_k \to x^* \ \text{near } x^* "
+         r"\text{ for small } h")
+st.markdown(t("fails.space_after"))
 
 st.divider()
 i18n.quiz("fails")

@@ -79,10 +79,16 @@ st.markdown(t("wgan.track"))
 st.header(t("wgan.fix_h"))
 st.info(f"**{t('common.correction')}.** {t('wgan.fix1')}")
 st.info(f"**{t('common.correction')}.** {t('wgan.fix2')}")
+st.info(f"**{t('common.correction')}.** {t('wgan.fix3')}")
 
 st.header(t("wgan.lab_h"))
 st.markdown(t("wgan.lab"))
 toy_lab("wgan", default_preset="healthy")
+
+st.header(t("wgan.knobs_h"))
+st.markdown(t("wgan.knobs"))
+st.latex(r"\text{hinge: } L_D = \mathbb{E}_x\big[\max(0, 1 - D(x))\big] + \mathbb{E}_z\big[\max(0, 1 + D(G(z)))\big]"
+         r"\qquad \text{R1: } \frac{\gamma}{2}\, \mathbb{E}_{x \sim p_{\text{data}}}\big[\|\nabla_x D(x)\|^2\big]")
 
 st.divider()
 i18n.quiz("wgan")

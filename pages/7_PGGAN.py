@@ -135,6 +135,11 @@ st.markdown(t("pggan.swd"))
 
 st.header(t("pggan.fixes_h"))
 st.markdown(t("pggan.fixes"))
+st.info(f"**{t('common.correction')}.** {t('pggan.strong_fix')}")
+
+st.header(t("pggan.next_h"))
+st.markdown(t("pggan.next"))
+st.latex(r"\text{projection discriminator: } D(x, y) = \psi\big(\phi(x)\big) + e(y)^{\top} \phi(x)")
 
 st.divider()
 i18n.quiz("pggan")

@@ -138,11 +138,19 @@ if "course_sv" in st.session_state:
                        legend=dict(orientation="h", y=1.1))
     st.plotly_chart(sfig, key="course_sv_chart")
     st.markdown(t("course.sv_after"))
+st.info(f"**{t('common.correction')}.** {t('course.sn_fix')}")
 
 # ---------------------------------------------------------------- d_train_iters and the Train page
 
 st.header(t("course.diters_h"))
 st.markdown(t("course.diters"))
+st.info(f"**{t('common.correction')}.** {t('course.lr_fix')}")
+
+st.header(t("course.eval_h"))
+st.markdown(t("course.eval"))
+st.latex(r"\mathrm{FID} = \|\mu_r - \mu_g\|^2 + \operatorname{Tr}\big(\Sigma_r + \Sigma_g - 2(\Sigma_r \Sigma_g)^{1/2}\big)"
+         r"\qquad \mathrm{SWD}(A, B) = \mathbb{E}_{\omega \sim U(S^{d-1})}\, W_1\big(\omega^{\top}\! A,\ \omega^{\top}\! B\big)")
+st.warning(t("course.eval_blind"))
 
 st.header(t("course.open_h"))
 st.markdown(t("course.open"))

@@ -246,7 +246,7 @@ def test_sliders_survive_a_visit_to_another_page():
     at.number_input(key="pg_seed").set_value(57).run()
     at.slider(key="pg_sefa_1").set_value(1.0).run()
     edited = face(at)
-    at.switch_page("app.py").run()
+    at.switch_page("pages/0_Home.py").run()
     at.switch_page("pages/1_Playground.py").run()
     assert_clean(at)
     assert at.number_input(key="pg_seed").value == 57 and face(at) == edited

@@ -59,7 +59,7 @@ def test_both_languages_have_the_same_keys_and_quiz_answers():
         if key.endswith(".answer"):
             assert fa[key] == value, key
     for page in PAGES:
-        assert 3 <= len(CONTENT["en"][page]["quiz"]) <= 5
+        assert 3 <= len(CONTENT["en"][page]["quiz"]) <= 6
         for q in CONTENT["en"][page]["quiz"]:
             assert 0 <= q["answer"] < len(q["options"])
 

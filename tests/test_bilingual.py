@@ -1,0 +1,189 @@
+"""The whole app in two languages: same keys in both content files, matching quizzes, and no
+English prose on a page in Persian mode.
+
+To bring a page under the Persian check, add it to PERSIAN_PAGES (phase 2 adds the
+Playground and Train pages). The check strips formulas, code, links, URLs and
+italic paper titles, then flags a run of Latin words that reads like an English
+sentence: three or more words with at least two English function words ("the",
+"of", "is" ...). Names, code identifiers and technical terms (GAN, SWD, batch
+norm, lr) pass; "the sample grid is shown" does not.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+CONTENT = {lang: json.loads((ROOT / "content" / f"{lang}.json").read_text(encoding="utf-8")) for lang in ("en", "fa")}
+
+# page file -> nothing else needed to render it; phase 2 adds "pages/1_Playground.py" and "pages/2_Train.py"
+PERSIAN_PAGES = [
+    "pages/0_Home.py",
+    "pages/3_Experiments.py",
+    "pages/4_What_is_a_GAN.py",
+    "pages/5_Why_training_fails.py",
+    "pages/6_WGAN.py",
+    "pages/7_PGGAN.py",
+    "pages/8_The_course_DCGAN.py",
+]
+
+FUNCTION_WORDS = set("""the a an of to in is are was were be been and or but not no for with from by on at as
+that this these those it its which who what when where why how than then there their they we you your our
+can could should would will may might must do does did has have had into onto about over under after before
+while if so such only also just very more most less each every all any some both either neither""".split())
+
+# Latin text that is not prose: formulas, code, links and italic titles are removed before the check.
+_STRIP = [
+    re.compile(r"\$\$.*?\$\$", re.S),            # display math
+    re.compile(r"\$[^$]*\$"),                    # inline math
+    re.compile(r"```.*?```", re.S),              # code blocks
+    re.compile(r"`[^`]*`"),                      # inline code
+    re.compile(r"\[([^\]]*)\]\([^)]*\)"),        # markdown links (reference titles are names of papers)
+    re.compile(r"https?://\S+"),
+    re.compile(r"\*[A-Za-z0-9 ,:;/\-'’.()&]+\*"),  # an italic Latin-only span: a paper or book title
+]
+_NON_LATIN = re.compile(r"[^A-Za-z'’\- ,.:;()!?&/]+")
+
+
+def english_prose(text: str) -> list[str]:
+    """Runs of Latin words in `text` that read like English sentences."""
+    for pattern in _STRIP:
+        text = pattern.sub(" ", text)
+    found = []
+    for segment in _NON_LATIN.split(text):
+        words = re.findall(r"[A-Za-z][A-Za-z'’\-]*", segment)
+        if len(words) >= 3 and sum(w.lower() in FUNCTION_WORDS for w in words) >= 2:
+            found.append(segment.strip())
+    return found
+
+
+def page_texts(at: AppTest) -> list[str]:
+    """Every piece of text a visitor reads on the page: prose, labels, options, captions, figure labels."""
+    texts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
+        texts += [str(el.value) for el in getattr(at, kind)]
+    for kind in ("radio", "selectbox", "select_slider", "slider", "number_input", "checkbox", "button", "toggle"):
+        for el in getattr(at, kind):
+            texts.append(str(getattr(el, "label", "")))
+            if hasattr(el, "options"):
+                texts += [str(o) for o in el.options]
+            if getattr(el, "help", None):
+                texts.append(str(el.help))
+    for el in at.metric:
+        texts += [str(el.label), str(el.proto.help or "")]
+    for el in at.expander:
+        texts.append(str(el.label))
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        texts += [v for v in _strings(spec) if isinstance(v, str)]
+    for el in at.dataframe:
+        texts += [str(c) for c in el.value.columns]
+    return texts
+
+
+def _strings(node, key=None):
+    """Strings under the keys of a plotly spec that a reader sees (titles, names, annotations, hover text)."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _strings(v, k)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _strings(v, key)
+    elif isinstance(node, str) and key in ("text", "name", "title", "hovertext", "label"):
+        yield node
+
+
+def open_in(lang: str, page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["lang"] = lang
+    at.run()
+    if page != "pages/0_Home.py":
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+# ---------------------------------------------------------------- the content files
+
+
+def flat(node, prefix=""):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from flat(v, f"{prefix}.{k}" if prefix else k)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from flat(v, f"{prefix}[{i}]")
+    else:
+        yield prefix, node
+
+
+def test_both_content_files_have_the_same_keys_and_no_empty_text():
+    en, fa = dict(flat(CONTENT["en"])), dict(flat(CONTENT["fa"]))
+    assert set(en) ^ set(fa) == set()
+    assert [k for k, v in fa.items() if not str(v).strip()] == []
+
+
+def test_every_quiz_has_the_same_answer_index_in_both_languages():
+    quizzes = [(section, i) for section, body in CONTENT["en"].items() if isinstance(body, dict)
+               for i in range(len(body.get("quiz", [])))]
+    assert len(quizzes) >= 25
+    for section, i in quizzes:
+        q_en, q_fa = CONTENT["en"][section]["quiz"][i], CONTENT["fa"][section]["quiz"][i]
+        assert q_en["answer"] == q_fa["answer"], (section, i)
+        assert len(q_en["options"]) == len(q_fa["options"]), (section, i)
+        assert 0 <= q_en["answer"] < len(q_en["options"]), (section, i)
+
+
+def test_placeholders_match_in_both_languages():
+    """A {placeholder} missing from one language would raise (or leave braces) on the page."""
+    en, fa = dict(flat(CONTENT["en"])), dict(flat(CONTENT["fa"]))
+    names = re.compile(r"(?<!\{)\{([a-z_]+)(?::[^}]*)?\}(?!\})")
+    for key, value in en.items():
+        if isinstance(value, str):
+            assert set(names.findall(value)) == set(names.findall(fa[key])), key
+
+
+def test_the_prose_detector_catches_english_and_spares_formulas_names_and_terms():
+    assert english_prose("The sample grid is shown next to the curves.")
+    assert english_prose("متن فارسی و بعد an English sentence that is here و باز فارسی")
+    assert not english_prose("نرمال‌سازی طیفی (spectral norm) روی D و هزینهٔ WGAN-GP با lr = 0.1")
+    assert not english_prose("فرمول $\\mathbb E_{x \\sim p}[\\log D(x)]$ و کد `python -m gan_core.study --out a`")
+    assert not english_prose("Karras و همکاران، *Progressive Growing of GANs for Improved Quality*، ICLR 2018")
+
+
+# ---------------------------------------------------------------- the pages
+
+
+@pytest.mark.parametrize("page", PERSIAN_PAGES)
+def test_page_in_persian_shows_no_english_prose(page):
+    at = open_in("fa", page)
+    offenders = [(text[:80], run) for text in page_texts(at) for run in english_prose(text)]
+    assert offenders == []
+
+
+def test_the_check_would_see_english_on_an_english_page():
+    at = open_in("en", "pages/3_Experiments.py")
+    assert any(english_prose(text) for text in page_texts(at))
+
+
+def test_navigation_names_follow_the_language():
+    at = open_in("fa", "pages/0_Home.py")
+    assert at.title[0].value == CONTENT["fa"]["home"]["title"]
+    at.radio(key="_lang_switch").set_value("en").run()
+    assert at.title[0].value == CONTENT["en"]["home"]["title"]
+    assert at.session_state["lang"] == "en"
