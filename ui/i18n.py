@@ -164,7 +164,8 @@ RTL_CSS = """
 [data-testid="stMain"] [data-testid="stAlertContentInfo"],
 [data-testid="stMain"] [data-testid="stAlertContentSuccess"],
 [data-testid="stMain"] [data-testid="stAlertContentWarning"],
-[data-testid="stMain"] [data-testid="stAlertContentError"] {
+[data-testid="stMain"] [data-testid="stAlertContentError"],
+[data-testid="stMain"] [data-testid="stPageLink"] {
   direction: rtl;
   text-align: right;
 }
@@ -180,6 +181,9 @@ RTL_CSS = """
 [data-testid="stMain"] .katex-display,
 [data-testid="stMain"] [data-testid="stLatex"] {
   text-align: center;
+}
+[data-testid="stSidebarNav"] {
+  direction: rtl;
 }
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] ul,
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] ol {

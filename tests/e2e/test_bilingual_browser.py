@@ -1,0 +1,91 @@
+"""The whole app in Persian, in a real browser (Debian's chromium driven by Playwright).
+
+A share link with ?lang=fa opens in Persian; the sidebar names every page in
+Persian (the entry page is خانه, not "app"); the language survives a click to
+another page and stays in the address bar; Persian prose runs right to left.
+
+With GAN_SCREENSHOTS=<folder> set it saves home_fa.png and experiments_fa.png
+there (the README shows them from docs/screenshots).
+"""
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+from streamlit_server import CHROMIUM_ARGS, streamlit_app  # noqa: E402
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed (apt-get install -y chromium)")
+
+ROOT = Path(__file__).resolve().parents[2]
+WAIT_MS = 60_000
+CONTENT = {lang: json.loads((ROOT / "content" / f"{lang}.json").read_text(encoding="utf-8")) for lang in ("en", "fa")}
+SHOTS = os.environ.get("GAN_SCREENSHOTS")
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with streamlit_app() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def page():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 1500})
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def settle(page):
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=WAIT_MS)
+
+
+def screenshot(page, name):
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        time.sleep(1.5)  # let plotly and the fonts finish their first layout pass
+        page.screenshot(path=str(Path(SHOTS) / name))
+
+
+def test_a_persian_link_names_every_page_in_persian_and_keeps_the_language(page, app_url):
+    expect = sync_api.expect
+    fa = CONTENT["fa"]
+    page.goto(f"{app_url}/?lang=fa")
+    expect(page.locator('[data-testid="stMain"] h1').first).to_have_text(fa["home"]["title"], timeout=WAIT_MS)
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    for key in ("home", "playground", "train", "experiments", "gan", "pggan"):
+        expect(nav.get_by_text(fa["nav"][key], exact=True)).to_be_visible(timeout=WAIT_MS)
+    assert nav.get_by_text("app", exact=True).count() == 0
+    settle(page)
+    direction = page.evaluate("""() => getComputedStyle(document.querySelector(
+        '[data-testid="stMain"] [data-testid="stMarkdownContainer"] p')).direction""")
+    assert direction == "rtl"
+    screenshot(page, "home_fa.png")
+
+    nav.get_by_text(fa["nav"]["experiments"], exact=True).click()
+    expect(page.locator('[data-testid="stMain"] h1').first).to_have_text(fa["experiments"]["title"],
+                                                                         timeout=WAIT_MS)
+    settle(page)
+    page.wait_for_function("() => location.search.includes('lang=fa')", timeout=WAIT_MS)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    screenshot(page, "experiments_fa.png")
+
+
+def test_switching_back_to_english_renames_the_pages_and_drops_lang_from_the_link(page, app_url):
+    expect = sync_api.expect
+    page.goto(f"{app_url}/Experiments?lang=fa")
+    expect(page.locator('[data-testid="stMain"] h1').first).to_have_text(CONTENT["fa"]["experiments"]["title"],
+                                                                         timeout=WAIT_MS)
+    page.locator('[data-testid="stSidebar"] [data-testid="stRadio"] label', has_text="English").click()
+    expect(page.locator('[data-testid="stMain"] h1').first).to_have_text(CONTENT["en"]["experiments"]["title"],
+                                                                         timeout=WAIT_MS)
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    expect(nav.get_by_text(CONTENT["en"]["nav"]["home"], exact=True)).to_be_visible(timeout=WAIT_MS)
+    page.wait_for_function("() => !location.search.includes('lang=')", timeout=WAIT_MS)
