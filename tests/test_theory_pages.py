@@ -131,6 +131,43 @@ def test_dirac_gan_learning_rate_changes_the_trajectory():
     assert end < 0.1 * start      # with the R1 penalty the iterates converge
 
 
+
+def _plotly_array(value):
+    """Plotly sends numpy arrays as {"dtype", "bdata" (base64)}; plain lists stay lists."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+    return np.asarray(value)
+
+
+def test_r1_figure_shows_both_sides_of_gamma_above_h_and_the_identity_holds_at_the_extremes():
+    """E3: the second Dirac figure has four runs, and only 'simultaneous, gamma < h' ends farther out.
+    E14: at mean 4, std 3 the page's two values of V(G, D*) agree (a cut-off grid made them differ)."""
+    import json as _json
+
+    at = open_page("fails")
+    chart = next(c for c in at.get("plotly_chart") if "dirac_r1_chart" in c.proto.id)
+    traces = _json.loads(chart.proto.spec)["data"]
+    assert [tr["name"] for tr in traces] == [CONTENT["en"]["fails"]["fig_r1"]["cases"][k] for k in
+                                             ("simultaneous_weak", "simultaneous_strong", "alternating_weak",
+                                              "continuous_weak")]
+    ys = [_plotly_array(tr["y"]) for tr in traces]
+    grows = [y[-1] > y[0] for y in ys]
+    assert grows == [True, False, False, False]
+    at.radio(key="dirac_mode").set_value("continuous").run()
+    assert not at.exception
+
+    at = open_page("gan")
+    at.slider(key="gan_mean").set_value(4.0).run()
+    at.slider(key="gan_std").set_value(3.0).run()
+    caption = next(c.value for c in at.caption if "identity" in c.value)
+    direct, formula = (float(v) for v in re.findall(r"(-?\d+\.\d{4})", caption)[:2])
+    assert abs(direct - formula) < 1e-3
+
+
 def test_toy_lab_runs_50_steps_and_updates_its_figures():
     at = open_page("fails")
     lab_key = "toylab_fails"
