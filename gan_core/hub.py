@@ -513,7 +513,7 @@ def hub_reference(text) -> str:
             spec = "/".join(parts[:2])
     if not spec:
         raise ModelLoadError(f"{echo(text)} names no repo: type owner/name after it, e.g. hf:my-name/my-gan.")
-    if "/" not in spec.partition("@")[0]:
+    if "/" not in spec.partition("@")[0] and re.fullmatch(r"[\w.-]+", spec.partition("@")[0]):
         raise ModelLoadError(f"{echo(text)} is incomplete: a Hub repo is owner/name, e.g. my-name/my-gan.")
     source = "hf:" + spec
     parse_hub_source(source)
