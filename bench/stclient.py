@@ -36,11 +36,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(env: dict, timeout: float = 120) -> tuple[subprocess.Popen, str]:
-    """`streamlit run app.py` on 127.0.0.1, with the per-run profile the bench reads."""
+def start_server(env: dict, timeout: float = 120, command=None) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` (or `command`, e.g. a wrapper that instruments the server) on
+    127.0.0.1, with the per-run profile the bench reads."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        (command or [sys.executable, "-m", "streamlit", "run", "app.py"]) + ["--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--browser.gatherUsageStats", "true"],  # makes the server send PageProfile (exec time) to our client
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -308,7 +308,7 @@ class LoadReport:
         """Return the images, or raise ValueError explaining why there are too few."""
         if self.accepted < minimum:
             where = f"{self.source}: " if self.source else ""
-            wanted = "an image" if minimum == 1 else f"{minimum} images"
+            wanted = "one image" if minimum == 1 else f"{minimum} images"
             raise ValueError(f"{where}need at least {wanted} to train on, found {self.accepted} ({self.summary()})")
         return self.images
 

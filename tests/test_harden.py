@@ -323,3 +323,23 @@ def test_one_upload_over_the_byte_cap_is_refused(monkeypatch):
     with pytest.raises(ModelLoadError, match="at most"):
         uploads.add_uploaded_model({}, [], "uploaded big.zip", (generator, None))
     assert np.isfinite(uploads.model_bytes(generator))
+
+
+# ---------------------------------------------------------------- 9. memory given back
+
+
+def test_freed_memory_is_given_back_by_one_trimming_thread(monkeypatch):
+    import threading
+
+    from ui import memory
+
+    if memory._malloc_trim() is None:
+        pytest.skip("not glibc")
+    assert memory.trim_now()
+    monkeypatch.setattr(memory, "_started", False)
+    before = threading.active_count()
+    assert memory.start_trimmer(every_s=3600) and memory.start_trimmer(every_s=3600)
+    assert threading.active_count() == before + 1            # once per process, not per page run
+    monkeypatch.setenv("GAN_PLAYGROUND_MALLOC_TRIM", "0")
+    monkeypatch.setattr(memory, "_started", False)
+    assert not memory.start_trimmer()
