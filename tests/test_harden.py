@@ -343,3 +343,27 @@ def test_freed_memory_is_given_back_by_one_trimming_thread(monkeypatch):
     monkeypatch.setenv("GAN_PLAYGROUND_MALLOC_TRIM", "0")
     monkeypatch.setattr(memory, "_started", False)
     assert not memory.start_trimmer()
+
+
+def test_closed_tabs_sessions_are_reaped_after_their_reconnect_time(monkeypatch):
+    """Streamlit's session storage removes expired sessions only when written to: an idle server
+    kept the last visitors' state (models, runs) for good. The housekeeping thread reaps them."""
+    import threading
+    from types import SimpleNamespace
+
+    from streamlit import runtime
+    from streamlit.runtime.caching.ttl_cache import TTLCache
+
+    from ui import memory
+
+    now = [0.0]
+    cache = TTLCache(maxsize=128, ttl=120, timer=lambda: now[0])
+    for i in range(3):
+        cache[f"session{i}"] = SimpleNamespace(state=torch.zeros(1000))
+    manager = SimpleNamespace(_session_storage=SimpleNamespace(_cache=cache), _storage_lock=threading.Lock())
+    monkeypatch.setattr(runtime, "exists", lambda: True)
+    monkeypatch.setattr(runtime, "get_instance", lambda: SimpleNamespace(_session_mgr=manager))
+    assert memory.expire_closed_sessions() == 0          # within the reconnect time: kept
+    now[0] = 121.0
+    assert memory.expire_closed_sessions() == 3
+    assert not cache._data
