@@ -367,3 +367,15 @@ def test_closed_tabs_sessions_are_reaped_after_their_reconnect_time(monkeypatch)
     now[0] = 121.0
     assert memory.expire_closed_sessions() == 3
     assert not cache._data
+
+
+def test_an_unexpected_model_load_failure_shows_no_server_path(monkeypatch):
+    from ui import playground as ui_pg
+
+    def broken(source, _progress=None):
+        raise OSError("[Errno 5] /srv/app/.cache/secret/model.safetensors")
+
+    monkeypatch.setattr(ui_pg, "load_model", broken)
+    with pytest.raises(ModelLoadError) as err:
+        ui_pg.load_with_progress("faces64")
+    assert "faces64" in str(err.value) and "secret" not in str(err.value) and "OSError" not in str(err.value)

@@ -21,7 +21,7 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from gan_core import playground as pg
 from gan_core.hub import ModelInfo, ModelLoadError, hub_reference, load_checkpoint_zip, registry_labels
-from ui import uploads
+from ui import i18n, uploads
 from ui.common import load_model, session_models
 
 # Slider values survive a visit to another page and back (Streamlit drops them otherwise).
@@ -74,8 +74,9 @@ def load_with_progress(source: str, where=None, poll_s: float = 0.1):
             result["value"] = load_model(source, _progress=report)
         except ModelLoadError as exc:
             result["error"] = exc
-        except Exception as exc:  # a bug or a corrupt file must not become a traceback on screen
-            result["error"] = ModelLoadError(f"Loading {source} failed: {type(exc).__name__}: {str(exc)[:300]}")
+        except Exception:  # a bug or a corrupt file must not become a traceback (or a server path) on screen
+            uploads.log.exception("loading %s failed", source)
+            result["error"] = ModelLoadError(i18n.t("harden.load_failed", source=source[:80]))
 
     worker = threading.Thread(target=work, name=f"load {source}", daemon=True)
     add_script_run_ctx(worker, get_script_run_ctx())
