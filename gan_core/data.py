@@ -19,6 +19,7 @@ import os
 import re
 import stat
 import struct
+import time
 import zipfile
 import zlib
 from collections import Counter
@@ -229,6 +230,11 @@ UNSAFE_PATH = "unsafe path"
 TOO_MANY_FILES = "too many files"
 ENCRYPTED = "encrypted"
 UNSUPPORTED = "unsupported image"
+OVER_BUDGET = "over the upload's budget"
+
+
+class LoadCancelled(Exception):
+    """The load was stopped from outside (the browser session that asked for it has gone)."""
 
 # How each reason reads in a summary when several files share it.
 _PLURAL = {
@@ -256,6 +262,11 @@ class Limits:
         before a zip's directory is parsed (parsing millions of entries alone
         takes gigabytes).
     max_output_bytes: size of the returned tensor; lowers max_files at large image sizes.
+    max_total_pixels: pixels decoded in all (width * height at decoding size, after
+        JPEG's reduced-size decoding): 1,000 tiny one-bit 4096x4096 PNGs each pass
+        max_pixels but together take minutes to decode. Past it, files are counted
+        "over the upload's budget", not decoded.
+    max_seconds: wall-clock time for one load; past it, the rest is counted the same way.
     """
 
     max_files: int = 5000
@@ -264,6 +275,8 @@ class Limits:
     max_pixels: int = 4096 * 4096
     max_entries: int = 20000
     max_output_bytes: int = 512 * 2**20
+    max_total_pixels: int | None = None
+    max_seconds: float | None = None
 
 
 @dataclass
@@ -275,6 +288,7 @@ class LoadReport:
     rejected: dict[str, int] = field(default_factory=dict)  # reason -> count
     rejected_files: list[tuple[str, str]] = field(default_factory=list)  # (name, reason), the first 50
     source: str = ""
+    budget_note: str = ""  # why the load stopped early, if it did (pixels or time)
 
     @property
     def total_rejected(self):
@@ -294,7 +308,7 @@ class LoadReport:
         """Return the images, or raise ValueError explaining why there are too few."""
         if self.accepted < minimum:
             where = f"{self.source}: " if self.source else ""
-            wanted = "an image" if minimum == 1 else f"{minimum} images"
+            wanted = "one image" if minimum == 1 else f"{minimum} images"
             raise ValueError(f"{where}need at least {wanted} to train on, found {self.accepted} ({self.summary()})")
         return self.images
 
@@ -352,8 +366,11 @@ def _to_rgb(image):
     return image.convert("RGB")
 
 
-def _decode_image(data, size, max_pixels):
-    """Bytes -> (size, size, 3) uint8 array, centre-cropped to a square; raises _Rejected."""
+def _decode_image(data, size, max_pixels, charge=None):
+    """Bytes -> (size, size, 3) uint8 array, centre-cropped to a square; raises _Rejected.
+
+    charge(pixels), if given, is told the pixels about to be decoded and may refuse them (raise _Rejected).
+    """
     try:
         # Image.open reads only the header; pixels are decoded by load() below.
         image = Image.open(io.BytesIO(data), formats=_IMAGE_FORMATS)
@@ -373,6 +390,11 @@ def _decode_image(data, size, max_pixels):
         try:
             # For JPEG, decode at 1/2..1/8 scale when that still covers `size`: much faster for photos.
             image.draft(image.mode, (size, size))
+        except Exception:
+            raise _Rejected(CORRUPT) from None
+        if charge is not None:
+            charge(image.size[0] * image.size[1])  # the size decoding will really produce
+        try:
             image.load()
             upright = ImageOps.exif_transpose(image)  # phone photos store their rotation in EXIF
         except Exception:  # truncated data, bad compression streams, broken EXIF ...
@@ -423,10 +445,17 @@ def _short(name, limit=120):
 class _Collector:
     """Accumulates images and rejections across zips, folders and uploads within one set of limits."""
 
-    def __init__(self, size, limits, source=""):
+    def __init__(self, size, limits, source="", progress=None, should_stop=None):
         self.size = _check_size(size)
         self.limits = limits
         self.source = source
+        self.progress = progress          # progress(files_seen, files_total or None)
+        self.should_stop = should_stop    # True -> LoadCancelled
+        self.pixels = 0
+        self.seen = 0
+        self.total = None
+        self.started = time.monotonic()
+        self.budget_note = ""
         self.arrays = []
         self.rejected = Counter()
         self.rejected_files = []
@@ -452,8 +481,28 @@ class _Collector:
         """Bytes the next file may have: the per-file cap or what is left of the total budget."""
         return min(self.limits.max_file_bytes, self.limits.max_total_bytes - self.bytes_read)
 
+    def charge(self, pixels):
+        budget = self.limits.max_total_pixels
+        if budget is not None and self.pixels + pixels > budget:
+            self.budget_note = (f"stopped decoding after {self.pixels / 1e6:,.0f} million pixels "
+                                f"(the budget for one upload is {budget / 1e6:,.0f} million)")
+            raise _Rejected(OVER_BUDGET)
+        self.pixels += pixels
+
+    def _tick(self):
+        """Once per file: report progress, stop if asked to, and enforce the time budget."""
+        self.seen += 1
+        if self.should_stop is not None and self.should_stop():
+            raise LoadCancelled(f"loading {self.source} was stopped")
+        if self.progress is not None:
+            self.progress(self.seen, self.total)
+        limit = self.limits.max_seconds
+        if limit is not None and not self.budget_note and time.monotonic() - self.started > limit:
+            self.budget_note = f"stopped decoding after {limit:.0f} s (the time budget for one upload)"
+
     def screen(self, name):
         """Decide, from the name alone, whether a file is worth reading; False means skip it."""
+        self._tick()
         if _is_unsafe(name):
             self.reject(name, UNSAFE_PATH)
             return False
@@ -462,12 +511,15 @@ class _Collector:
         if len(self.arrays) >= self.max_files:
             self.reject(name, TOO_MANY_FILES)
             return False
+        if self.budget_note:              # the pixel or time budget is spent: count, do not decode
+            self.reject(name, OVER_BUDGET)
+            return False
         return True
 
     def add_bytes(self, name, data):
         self.bytes_read += len(data)
         try:
-            self.arrays.append(_decode_image(data, self.size, self.limits.max_pixels))
+            self.arrays.append(_decode_image(data, self.size, self.limits.max_pixels, self.charge))
         except _Rejected as rejection:
             self.reject(name, rejection.reason)
 
@@ -488,6 +540,7 @@ class _Collector:
             except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
                 raise ValueError(f"{label} is not a valid zip file ({error})") from None
             with archive:
+                self.total = (self.total or 0) + len(archive.infolist())
                 for info in archive.infolist():
                     name = prefix + info.filename
                     if info.is_dir() or not self.screen(name):
@@ -550,6 +603,7 @@ class _Collector:
             rejected=dict(self.rejected),
             rejected_files=list(self.rejected_files),
             source=self.source,
+            budget_note=self.budget_note,
         )
 
 
@@ -578,13 +632,16 @@ def load_images_from_folder(path, size=32, limits=Limits()):
     return collector.report()
 
 
-def load_images_from_uploads(files, size=32, limits=Limits()):
+def load_images_from_uploads(files, size=32, limits=Limits(), progress=None, should_stop=None):
     """Browser uploads as (name, bytes) pairs; a .zip upload is opened in memory and its images added.
 
     Zips inside zips are not opened (each level could multiply the work).
-    One set of limits covers all the files together.
+    One set of limits covers all the files together. progress(files_seen,
+    files_total or None) is called once per file; should_stop() returning True
+    raises LoadCancelled (the visitor has gone: stop decoding for nobody).
     """
-    collector = _Collector(size, limits, source="the uploaded files")
+    collector = _Collector(size, limits, source="the uploaded files", progress=progress, should_stop=should_stop)
+    collector.total = sum(1 for name, _ in files if not name.lower().endswith(".zip")) or None
     for name, data in files:
         if name.lower().endswith(".zip"):
             collector.add_zip(bytes(data), label=name, prefix=f"{name}/")

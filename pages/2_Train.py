@@ -11,6 +11,7 @@ from ui.common import page_setup
 page_setup("Train a GAN", "🏋️")
 
 from gan_core.job import TrainingJob, checkpoint_zip, format_duration, model_info_for, timeline_gif, trained_copy  # noqa: E402
+from ui import i18n, uploads  # noqa: E402
 from ui import training as tr  # noqa: E402
 from ui.common import cloud_mode, session_models  # noqa: E402
 
@@ -63,12 +64,8 @@ def choose_uploads() -> tr.DataChoice:
     if pairs:
         key = tr.uploads_key(pairs, size)
         if ss.get("tr_upload_key") != key:
-            try:
-                report = tr.handle_uploads(pairs, size)
-            except ValueError as exc:         # e.g. a zip with too many entries
-                report, ss["tr_upload_error"] = None, str(exc)
-            else:
-                ss["tr_upload_error"] = ""
+            read = uploads.read_images(pairs, size)      # any failure is one sentence, never a traceback
+            report, ss["tr_upload_error"] = read.value, read.error
             ss["tr_upload_report"], ss["tr_upload_key"] = report, key
             ss["tr_upload_name"] = tr.upload_dataset_name(pairs)
     elif not running:
@@ -80,6 +77,10 @@ def choose_uploads() -> tr.DataChoice:
         st.caption("PNG, JPEG, GIF, BMP, WebP or TIFF; each image is centre-cropped to a square and resized.")
         return tr.DataChoice("upload", image_size=size, ready=False)
     (st.success if report.accepted else st.error)(report.summary())
+    if report.budget_note:
+        st.warning(i18n.t("harden.budget_note", note=report.budget_note))
+    if not report.accepted:
+        st.error(i18n.t("harden.need_one_image"))
     if report.rejected_files:
         with st.expander("Rejected files"):
             st.markdown("\n".join(f"- `{name}`: {reason}" for name, reason in report.rejected_files))
@@ -179,14 +180,15 @@ b1.button("Start training", key="start", type="primary", on_click=start_job, arg
           disabled=running or other.busy or config is None or not data.ready)
 stopping = running and job.stopping
 b2.button("Stopping…" if stopping else "Stop", key="stop", on_click=stop_job, disabled=not running or stopping)
-if config is not None and not running:
-    b3.caption(f"{config.iterations} iterations of batch {config.batch_size} on {data.n_images or '?'} images.")
+if config is not None and not running and data.ready:
+    b3.caption(f"{config.iterations} iterations of batch {config.batch_size} on {data.n_images or '?'} images. "
+               + i18n.t("harden.time_cap", minutes=f"{bound.max_seconds / 60:g}"))
 
 if config_error:
     st.error(f"These settings cannot run: {config_error}")
 elif not data.ready and data.name == "upload":
     st.info("Upload a zip or some images to train on them.")
-if config is not None and not running:
+if config is not None and not running and data.ready:
     for level, text in tr.warnings_for(config, data.n_images) + data.notes:
         getattr(st, level)(text)
 if ss.get("train_notice"):

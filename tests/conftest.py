@@ -5,6 +5,9 @@ import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GAN_PLAYGROUND_TEST", "1")
+# The app hides exception details from visitors (.streamlit/config.toml); tests want them, so a
+# failing AppTest or browser test prints its traceback. Environment variables override config.toml.
+os.environ.setdefault("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "full")
 
 import torch  # noqa: E402  (a cold torch import inside AppTest would hit its timeout)
 

@@ -171,7 +171,7 @@ def test_require_images_explains_what_went_wrong():
     empty = LoadReport(
         images=torch.zeros(0, 3, 4, 4, dtype=torch.uint8), accepted=0, rejected={"not an image": 2}, source="photos.zip"
     )
-    with pytest.raises(ValueError, match=r"photos.zip: need at least an image .*0 accepted, 2 rejected \(not images\)"):
+    with pytest.raises(ValueError, match=r"photos.zip: need at least one image .*0 accepted, 2 rejected \(not images\)"):
         empty.require_images()
     with pytest.raises(ValueError, match="need at least 5 images"):
         report(3).require_images(minimum=5)
@@ -323,7 +323,7 @@ def test_empty_zip_gives_an_empty_report_that_can_refuse():
     assert result.accepted == 0
     assert result.images.shape == (0, 3, 16, 16)
     assert result.summary() == "0 accepted, 0 rejected"
-    with pytest.raises(ValueError, match="need at least an image to train on, found 0"):
+    with pytest.raises(ValueError, match="need at least one image to train on, found 0"):
         result.require_images()
 
 
@@ -459,7 +459,7 @@ def test_load_dataset_errors(tmp_path):
     with pytest.raises(ValueError, match="zip file not found"):
         data.load_dataset(str(tmp_path / "missing.zip"), 32)
     (tmp_path / "notes.txt").write_text("no pictures here")
-    with pytest.raises(ValueError, match=r"need at least an image .*0 accepted, 1 rejected \(not an image\)"):
+    with pytest.raises(ValueError, match=r"need at least one image .*0 accepted, 1 rejected \(not an image\)"):
         data.load_dataset(str(tmp_path), 32)
     with pytest.raises(ValueError, match="image size"):
         data.load_dataset("emoji", 0)

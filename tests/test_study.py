@@ -98,20 +98,75 @@ def test_committed_run_is_valid(record):
     assert record["final_swd"] == record["swd"][-1]["swd"]
 
 
-def test_rerun_reproduces_the_committed_first_20_losses():
+LOSS_KEYS = ("d_loss_real", "d_loss_fake", "d_loss", "g_loss")
+
+# How far a rerun may be from the committed losses on another CPU, and why.
+# Float results differ across CPUs (SIMD width and the kernels' summation order change the
+# rounding, ~1e-7 relative per operation), and training amplifies that: Adam divides each
+# gradient by its running RMS, so a gradient that is almost zero, and mostly rounding noise,
+# still moves its weight by ~lr. Measured on this repo's development machine against the
+# committed file (written on another CPU), and with 1, 2 and 3 threads (which change the
+# summation order): step 1 (forward pass only) within 8e-6, step 2 within 8e-5, steps 3-6 within
+# 2.5e-2 absolute, after which the trajectories separate (step 20 differs by 10x), while the
+# mean of each loss over the 20 steps stays within 3.5 %. The tolerances below keep a ~10x
+# margin over those numbers and still catch what the test is for: another init, data order,
+# loss or optimiser setting changes step 1 or 2 by far more than 1e-3.
+EXACT_STEPS, EXACT_REL = 2, 1e-3
+NEAR_STEPS, NEAR_ABS = 6, 0.25
+MEAN_REL = 0.3
+
+
+def loss_mismatches(steps, saved) -> list[str]:
+    """What differs between a rerun's step events and the committed first losses, beyond the tolerances."""
+    problems = []
+    for i, (ev, ref) in enumerate(zip(steps, saved), start=1):
+        if ev.iteration != ref["iteration"]:
+            problems.append(f"step {i}: iteration {ev.iteration} != {ref['iteration']}")
+        for key in LOSS_KEYS:
+            got, want = getattr(ev, key), ref[key]
+            if i <= EXACT_STEPS and got != pytest.approx(want, rel=EXACT_REL):
+                problems.append(f"step {i} {key}: {got:.6g} vs committed {want:.6g} (rel {EXACT_REL})")
+            elif i <= NEAR_STEPS and abs(got - want) > NEAR_ABS:
+                problems.append(f"step {i} {key}: {got:.4g} vs committed {want:.4g} (abs {NEAR_ABS})")
+    for key in LOSS_KEYS:
+        got, want = np.mean([getattr(e, key) for e in steps]), np.mean([r[key] for r in saved])
+        if abs(got - want) > MEAN_REL * abs(want):
+            problems.append(f"mean {key}: {got:.4g} vs committed {want:.4g} (rel {MEAN_REL})")
+    return problems
+
+
+def rerun_base(threads: int | None = None):
     record = next(r for r in committed() if r["name"] == "base")
     config = dataclasses.replace(TrainConfig.from_dict(record["config"]), iterations=study.N_FIRST_LOSSES)
-    assert config.threads == 1
-    threads = torch.get_num_threads()
+    if threads is not None:
+        config = dataclasses.replace(config, threads=threads)
+    before = torch.get_num_threads()
     try:
-        steps = [e for e in Trainer(config).run() if e.kind == "step"]
+        return [e for e in Trainer(config).run() if e.kind == "step"], record["first_losses"]
     finally:
-        torch.set_num_threads(threads)
-    assert len(steps) == len(record["first_losses"]) == study.N_FIRST_LOSSES
-    for ev, saved in zip(steps, record["first_losses"]):
-        assert ev.iteration == saved["iteration"]
-        for key in ("d_loss_real", "d_loss_fake", "d_loss", "g_loss"):
-            assert getattr(ev, key) == pytest.approx(saved[key], rel=1e-5), (ev.iteration, key)
+        torch.set_num_threads(before)
+
+
+def test_rerun_reproduces_the_committed_first_20_losses():
+    assert study.run_by_name("base").config().threads == 1
+    first, saved = rerun_base()
+    second, _ = rerun_base()
+    assert len(first) == len(saved) == study.N_FIRST_LOSSES
+    # Same machine, same settings: bit for bit.
+    assert [[getattr(e, k) for k in LOSS_KEYS] for e in first] == [[getattr(e, k) for k in LOSS_KEYS] for e in second]
+    # Another machine: within the tolerances explained above.
+    assert loss_mismatches(first, saved) == []
+
+
+def test_the_tolerance_survives_a_change_of_rounding_and_catches_a_change_of_settings():
+    """Two threads sum in another order (other rounding): still accepted. A different lr is not."""
+    steps, saved = rerun_base(threads=2)
+    assert loss_mismatches(steps, saved) == []
+    record = next(r for r in committed() if r["name"] == "base")
+    config = dataclasses.replace(TrainConfig.from_dict(record["config"]), iterations=study.N_FIRST_LOSSES,
+                                 lr=record["config"]["lr"] * 1.1)
+    other = [e for e in Trainer(config).run() if e.kind == "step"]
+    assert loss_mismatches(other, saved) != []
 
 
 def test_study_index_and_readme_match_the_runs():

@@ -46,6 +46,9 @@ def page_setup(title: str, icon: str = "🎛️") -> None:
     st.set_page_config(page_title=f"{title} · GAN Playground", page_icon=icon, layout="wide")
     configure_torch()
     i18n.language_switch()
+    from ui.memory import start_trimmer
+
+    start_trimmer()  # freed memory goes back to the OS (ui/memory.py says why)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

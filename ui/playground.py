@@ -20,7 +20,8 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from gan_core import playground as pg
-from gan_core.hub import ModelInfo, ModelLoadError, load_checkpoint_zip, registry_labels
+from gan_core.hub import ModelInfo, ModelLoadError, hub_reference, load_checkpoint_zip, registry_labels
+from ui import i18n, uploads
 from ui.common import load_model, session_models
 
 # Slider values survive a visit to another page and back (Streamlit drops them otherwise).
@@ -73,8 +74,9 @@ def load_with_progress(source: str, where=None, poll_s: float = 0.1):
             result["value"] = load_model(source, _progress=report)
         except ModelLoadError as exc:
             result["error"] = exc
-        except Exception as exc:  # a bug or a corrupt file must not become a traceback on screen
-            result["error"] = ModelLoadError(f"Loading {source} failed: {type(exc).__name__}: {str(exc)[:300]}")
+        except Exception:  # a bug or a corrupt file must not become a traceback (or a server path) on screen
+            uploads.log.exception("loading %s failed", source)
+            result["error"] = ModelLoadError(i18n.t("harden.load_failed", source=source[:80]))
 
     worker = threading.Thread(target=work, name=f"load {source}", daemon=True)
     add_script_run_ctx(worker, get_script_run_ctx())
@@ -98,8 +100,10 @@ def load_with_progress(source: str, where=None, poll_s: float = 0.1):
 
 def _labels(key: str) -> dict[str, str]:
     labels = dict(registry_labels())
+    uploaded = st.session_state.get(f"{key}_uploaded", [])
     for name in session_models():
-        labels[SESSION_PREFIX + name] = f"{name} (trained in this session)"
+        labels[SESSION_PREFIX + name] = (uploads.uploaded_label(name.removeprefix("uploaded "))
+                                         if name in uploaded else f"{name} (trained in this session)")
     for ref in st.session_state.get(f"{key}_hub_refs", []):
         labels.setdefault(ref, f"{ref[3:]} (Hub)")
     labels[HUB_OPTION] = "Another Hub repo (owner/name@revision) …"
@@ -118,30 +122,40 @@ def _resolve(source: str, where):
 
 
 def _hub_submit(key: str) -> None:
-    text = str(st.session_state.get(f"{key}_hub_text", "")).strip()
-    for prefix in ("https://huggingface.co/", "http://huggingface.co/", "hf:"):
-        if text.startswith(prefix):
-            text = text[len(prefix):]
-    if text:
-        st.session_state[f"{key}_request"] = "hf:" + text.strip("/")
+    """The Hub field: every input gets an answer (a load, or one sentence saying what is wrong)."""
+    try:
+        source = hub_reference(st.session_state.get(f"{key}_hub_text", ""))
+    except ModelLoadError as exc:
+        st.session_state[f"{key}_error"] = str(exc)
+        return
+    st.session_state.pop(f"{key}_error", None)
+    st.session_state[f"{key}_request"] = source
 
 
 def _checkpoint_uploaded(key: str) -> None:
     """A checkpoint zip (the Train page's download) becomes a model of this session.
 
-    Read in memory by gan_core.hub.load_checkpoint_zip: safetensors only, size-bounded,
-    and a different architecture is refused with the name of the first layer that does not fit.
+    Read in memory by gan_core.hub.load_checkpoint_zip: safetensors only, size- and
+    shape-checked before anything is built; ui.uploads.guarded turns any failure
+    (a corrupt zip included) into one sentence. At most uploads.MAX_UPLOADED_MODELS
+    stay in the session; the oldest make room.
     """
     upload = st.session_state.get(f"{key}_ckpt")
     if upload is None:
         return
     name = f"uploaded {upload.name}"
-    try:
-        generator, info = load_checkpoint_zip(upload.getvalue(), name=upload.name)
-    except ModelLoadError as exc:
-        st.session_state[f"{key}_error"] = str(exc)
+    loaded = uploads.guarded(load_checkpoint_zip, upload.getvalue(), name=upload.name, what=upload.name)
+    order = st.session_state.setdefault(f"{key}_uploaded", [])
+    if loaded.ok:
+        added = uploads.guarded(uploads.add_uploaded_model, session_models(), order, name, loaded.value,
+                                what=upload.name)
+        loaded = added if not added.ok else loaded
+        if added.ok and added.value:
+            st.session_state[f"{key}_note"] = uploads.dropped_note(added.value)
+    if not loaded.ok:
+        st.session_state[f"{key}_error"] = loaded.error
         return
-    session_models()[name] = (generator, info)
+    st.session_state.pop(f"{key}_error", None)
     st.session_state[f"{key}_request"] = SESSION_PREFIX + name
 
 
@@ -205,6 +219,8 @@ def model_picker(key: str = "pg", where=None, default: str = pg.DEFAULT_MODEL,
                          help="config.json + model.safetensors, read in memory; pickles are never loaded.")
     if ss.get(error_key):
         where.error(ss[error_key])
+    if ss.get(f"{key}_note"):
+        where.info(ss.pop(f"{key}_note"))
 
     source = ss[active_key]
     try:

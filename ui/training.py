@@ -47,7 +47,10 @@ DATA_LABELS = {
     "mnist": "MNIST digits (download)",
     "cifar10": "CIFAR-10 (download)",
 }
-UPLOAD_LIMITS = gdata.Limits(max_files=5000, max_total_bytes=100 * 2**20, max_output_bytes=64 * 2**20)
+# A visitor's upload may cost the shared server at most ~20 s of decoding: 400 million pixels is
+# ~1,000 12-megapixel JPEGs at reduced-size decoding, or 24 one-bit 4096x4096 PNGs.
+UPLOAD_LIMITS = gdata.Limits(max_files=5000, max_total_bytes=100 * 2**20, max_output_bytes=64 * 2**20,
+                             max_total_pixels=400_000_000, max_seconds=60)
 
 # Widget key -> TrainConfig field. Prefixed so other pages' keys cannot collide.
 FIELDS = {
@@ -67,11 +70,24 @@ class Bounds:
     max_seconds: float | None     # wall-clock cap of one run
 
 
+def max_train_minutes(cloud: bool) -> float:
+    """Wall-clock cap of one run: the server has one training slot, so no visitor may hold it
+    for hours (the largest local settings would take 15+ h). GAN_PLAYGROUND_MAX_TRAIN_MINUTES
+    overrides it (a dedicated machine can allow more)."""
+    default = 15.0 if cloud else 60.0
+    try:
+        value = float(os.environ.get("GAN_PLAYGROUND_MAX_TRAIN_MINUTES", default))
+    except ValueError:
+        return default
+    return value if 0 < value < float("inf") else default
+
+
 def bounds(cloud: bool) -> Bounds:
     """Community Cloud shares at most 2 cores between every visitor: keep runs short there."""
+    seconds = 60 * max_train_minutes(cloud)
     if cloud:
-        return Bounds(max_iterations=3000, max_batch=64, max_conv_dim=32, max_seconds=15 * 60)
-    return Bounds(max_iterations=20000, max_batch=128, max_conv_dim=64, max_seconds=None)
+        return Bounds(max_iterations=3000, max_batch=64, max_conv_dim=32, max_seconds=seconds)
+    return Bounds(max_iterations=20000, max_batch=128, max_conv_dim=64, max_seconds=seconds)
 
 
 def format_lr(v) -> str:
@@ -276,9 +292,13 @@ def session_is_connected():
 
 # ---------------------------------------------------------------- data
 
-def handle_uploads(files, size: int = 32) -> gdata.LoadReport:
-    """Browser uploads [(name, bytes)] -> LoadReport (images + what was rejected and why)."""
-    return gdata.load_images_from_uploads(list(files), size=size, limits=UPLOAD_LIMITS)
+def handle_uploads(files, size: int = 32, progress=None, should_stop=None) -> gdata.LoadReport:
+    """Browser uploads [(name, bytes)] -> LoadReport (images + what was rejected and why).
+
+    progress(seen, total) and should_stop() as in gan_core.data.load_images_from_uploads.
+    """
+    return gdata.load_images_from_uploads(list(files), size=size, limits=UPLOAD_LIMITS,
+                                          progress=progress, should_stop=should_stop)
 
 
 def uploads_key(files, size: int) -> str:

@@ -1,0 +1,151 @@
+"""A minimal Streamlit client for benches: speaks the app's websocket protocol, no browser.
+
+Each Session opens /_stcore/stream on a local server, runs a page, remembers its sliders
+and buttons, and can move a slider or press a button. Every rerun returns two times:
+
+  client_s  from sending the rerun to the server's "script finished" (what a visitor waits)
+  server_s  the script's own run time, as the server measured it (PageProfile.exec_time,
+            sent only when the server runs with --browser.gatherUsageStats true; the bench's
+            client reads it and nothing is sent anywhere else)
+
+Loopback only, and every wait is bounded by a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.asyncio.client import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+EARLY = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env: dict, timeout: float = 120, command=None) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` (or `command`, e.g. a wrapper that instruments the server) on
+    127.0.0.1, with the per-run profile the bench reads."""
+    port = free_port()
+    proc = subprocess.Popen(
+        (command or [sys.executable, "-m", "streamlit", "run", "app.py"]) + ["--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "true"],  # makes the server send PageProfile (exec time) to our client
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if urllib.request.urlopen(f"http://{url}/_stcore/health", timeout=1).read() == b"ok":
+                return proc, url
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("streamlit did not start") from None
+            time.sleep(0.2)
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Session:
+    def __init__(self, url: str, page: str, timeout: float = 60):
+        self.url, self.page, self.timeout = url, page, timeout
+        self.sliders: dict[str, object] = {}   # widget id -> Slider proto
+        self.buttons: dict[str, str] = {}      # widget id -> label
+        self.values: dict[str, list[float]] = {}
+        self.errors: list[str] = []
+        self.progress_text = ""                # the last progress bar's text (e.g. the Train page's step line)
+        self.ws = None
+
+    async def __aenter__(self):
+        self.ws = await asyncio.wait_for(
+            connect(f"ws://{self.url}/_stcore/stream", subprotocols=["streamlit"], max_size=2**26),
+            self.timeout)
+        await self.rerun()
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.ws.close()
+
+    def _collect(self, msg: ForwardMsg):
+        if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
+            return
+        el = msg.delta.new_element
+        kind = el.WhichOneof("type")
+        if kind == "slider" and el.slider.id:
+            self.sliders[el.slider.id] = el.slider
+        elif kind == "button" and el.button.id:
+            self.buttons[el.button.id] = el.button.label
+        elif kind == "progress":
+            self.progress_text = el.progress.text
+        elif kind == "exception":
+            self.errors.append(el.exception.type or "exception")
+
+    async def rerun(self, trigger: str | None = None) -> tuple[float, float | None]:
+        back = BackMsg()
+        state = back.rerun_script
+        state.page_name = self.page
+        for wid, value in self.values.items():
+            w = state.widget_states.widgets.add()
+            w.id = wid
+            w.double_array_value.data.extend(value)
+        if trigger:
+            w = state.widget_states.widgets.add()
+            w.id, w.trigger_value = trigger, True
+        t0 = time.perf_counter()
+        await self.ws.send(back.SerializeToString())
+        server_s = None
+        deadline = t0 + self.timeout
+        while True:
+            raw = await asyncio.wait_for(self.ws.recv(), max(0.1, deadline - time.perf_counter()))
+            msg = ForwardMsg()
+            msg.ParseFromString(raw)
+            kind = msg.WhichOneof("type")
+            if kind == "page_profile":
+                server_s = msg.page_profile.exec_time / 1e6
+            elif kind == "script_finished" and msg.script_finished != EARLY:
+                return time.perf_counter() - t0, server_s
+            else:
+                self._collect(msg)
+
+    async def move_slider(self, rng: random.Random, match: str = "") -> tuple[float, float | None]:
+        """Set one slider (its id containing `match`) to a random allowed value and rerun."""
+        ids = [i for i in self.sliders if match in i]
+        if not ids:
+            raise RuntimeError(f"no slider matching {match!r} on {self.page}")
+        wid = rng.choice(ids)
+        s = self.sliders[wid]
+        steps = max(1, int(round((s.max - s.min) / (s.step or 1))))
+        value = s.min + rng.randint(0, steps) * (s.step or 1)
+        self.values[wid] = [min(s.max, value)]
+        return await self.rerun()
+
+    async def press(self, label_part: str) -> tuple[float, float | None]:
+        wid = next(i for i, label in self.buttons.items() if label_part.lower() in label.lower())
+        return await self.rerun(trigger=wid)

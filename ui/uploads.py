@@ -1,0 +1,124 @@
+"""One error boundary for every file a visitor hands the server, and the per-session caps.
+
+Every upload (a checkpoint zip on the Playground, images on the Train page) is
+parsed through `guarded(...)`: whatever the parser raises — zipfile, zlib,
+JSON, safetensors, Pillow, torch, MemoryError — the visitor gets one sentence
+and the page keeps its state. Errors written for users (ModelLoadError,
+ValueError from gan_core) are shown as they are; anything else is a bug or a
+file no parser expected: the server log gets the full traceback, the page a
+generic sentence without paths.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from gan_core.hub import ModelLoadError
+from ui import i18n
+
+log = logging.getLogger("gan_playground.uploads")
+
+MAX_MESSAGE_CHARS = 400      # a user-facing error is a sentence, not a dump
+
+# Uploaded generators stay in this browser session's memory: at most this many, this big in all.
+MAX_UPLOADED_MODELS = 3
+MAX_UPLOADED_BYTES = 200 * 2**20
+
+
+@dataclass
+class Outcome:
+    value: object = None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"
+
+
+def guarded(parse, *args, what: str = "the file", **kwargs) -> Outcome:
+    """parse(*args, **kwargs) -> Outcome(value) or Outcome(error=one sentence for the visitor)."""
+    try:
+        return Outcome(value=parse(*args, **kwargs))
+    except (ModelLoadError, ValueError) as exc:   # gan_core's messages are written for users
+        return Outcome(error=_cut(str(exc)))
+    except MemoryError:
+        log.exception("out of memory while reading %s", what)
+        return Outcome(error=i18n.t("harden.upload_memory", what=what))
+    except Exception:  # noqa: BLE001 -- the boundary: nothing a file does may reach the screen as a traceback
+        log.exception("unexpected error while reading %s", what)
+        return Outcome(error=i18n.t("harden.upload_failed", what=what))
+
+
+def model_bytes(generator) -> int:
+    return sum(t.numel() * t.element_size() for t in generator.state_dict().values())
+
+
+def add_uploaded_model(models: dict, order: list, name: str, entry) -> list[str]:
+    """Put an uploaded (generator, info) in the session's models within the caps.
+
+    The oldest uploads make room for a new one (count and bytes); models
+    trained in this session are never evicted. Returns the names dropped.
+    """
+    size = model_bytes(entry[0])
+    if size > MAX_UPLOADED_BYTES:
+        raise ModelLoadError(i18n.t("harden.upload_too_big", mb=size / 2**20, cap=MAX_UPLOADED_BYTES // 2**20))
+    if name in order:
+        order.remove(name)
+    order[:] = [n for n in order if n in models]
+    dropped = []
+    while order and (len(order) >= MAX_UPLOADED_MODELS
+                     or sum(model_bytes(models[n][0]) for n in order) + size > MAX_UPLOADED_BYTES):
+        old = order.pop(0)
+        models.pop(old, None)
+        dropped.append(old)
+    models[name] = entry
+    order.append(name)
+    return dropped
+
+
+def uploaded_label(name: str) -> str:
+    return i18n.t("harden.uploaded_label", name=name)
+
+
+def dropped_note(names: list[str]) -> str:
+    shown = ", ".join(n.removeprefix("uploaded ") for n in names)
+    return i18n.t("harden.uploads_dropped", names=shown, n=MAX_UPLOADED_MODELS)
+
+
+def read_images(pairs, size: int, where=None) -> Outcome:
+    """The Train page's image upload through the boundary, with a progress bar while it decodes.
+
+    The bar's updates are Streamlit calls, so a rerun or a closed tab interrupts the
+    decoding there; should_stop also asks the runtime whether the session is still connected.
+    """
+    import time
+
+    import streamlit as st
+
+    from ui import training as tr
+
+    bar = (where or st).empty()
+    shown = [0.0]
+    connected = tr.session_is_connected()
+
+    def progress(seen, total):
+        now = time.monotonic()
+        if now - shown[0] < 0.25:          # a few updates a second, not one per file
+            return
+        shown[0] = now
+        text = i18n.t("harden.decoding", seen=seen, total=total if total else "?")
+        bar.progress(min(seen / total, 1.0) if total else 0.0, text=text)
+
+    def should_stop():
+        return connected is not None and not connected()
+
+    try:
+        return guarded(tr.handle_uploads, pairs, size, progress=progress, should_stop=should_stop,
+                       what=i18n.t("harden.the_upload"))
+    finally:
+        bar.empty()
