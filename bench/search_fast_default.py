@@ -46,6 +46,15 @@ CANDIDATES = {
     "lsgan_sn_5e-4_1e-3": dict(loss="lsgan", lr=5e-4, lr_d=1e-3, **SN),
     "hinge_sn_2e-4_4e-4_b0": dict(loss="hinge", lr=2e-4, lr_d=4e-4, beta1=0.0, beta2=0.99, **SN),
     "hinge_sn_5e-4_1e-3_b8": dict(loss="hinge", lr=5e-4, lr_d=1e-3, batch_size=8, **SN),
+    # spectral norm on the course's D, batch norm and ReLU kept
+    "hinge_snbn_2e-4_4e-4": dict(loss="hinge", lr=2e-4, lr_d=4e-4, spectral_norm=True),
+    "hinge_snbn_5e-4_1e-3": dict(loss="hinge", lr=5e-4, lr_d=1e-3, spectral_norm=True),
+    "hinge_bn_2e-4_4e-4": dict(loss="hinge", lr=2e-4, lr_d=4e-4),
+    "lsgan_snbn_5e-4_1e-3": dict(loss="lsgan", lr=5e-4, lr_d=1e-3, spectral_norm=True),
+    # the course's settings at a higher learning rate (the study: 1e-3 is as good as 5e-4)
+    "course_lr2e-3": dict(lr=2e-3),
+    "course_lr1e-3_b8": dict(lr=1e-3, batch_size=8),
+    "course_lr1e-3_2e-3": dict(lr=1e-3, lr_d=2e-3),
 }
 EMAS = (0.0, 0.9, 0.95, 0.99)
 

@@ -505,14 +505,14 @@ def spectral_norms_after_training(spectral_norm: bool, iterations: int = 30, bat
 
 # The two configurations the course page offers to open in the Train page: the
 # course's settings and the SN-GAN recipe on the same networks (gan_core.presets).
-def course_train_config(iterations: int = 2000):
+def course_train_config(iterations: int | None = None):
     """The course's settings (gan_core.presets), for the page's "open in the Train page" button."""
     from . import presets
 
-    return presets.get("course", iterations=iterations)
+    return presets.get("course", **({} if iterations is None else {"iterations": iterations}))
 
 
-def stable_train_config(iterations: int = 2000):
+def stable_train_config(iterations: int | None = None):
     from . import presets
 
-    return presets.get("stable", iterations=iterations)
+    return presets.get("stable", **({} if iterations is None else {"iterations": iterations}))

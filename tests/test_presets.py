@@ -90,8 +90,9 @@ def test_measured_speed_is_positive():
 def test_cli_preset_with_overriding_flags():
     config = config_from_args(parse_args(["--preset", "course", "--lr", "1e-3", "--out", "x"]))
     assert config.lr == 1e-3 and config.batch_size == 16 and config.loss == "lsgan"
-    fast = config_from_args(parse_args(["--preset", "fast", "--no-spectral-norm", "--out", "x"]))
-    assert fast.loss == "hinge" and fast.lr_d == presets.FAST.lr_d and not fast.spectral_norm
+    fast = config_from_args(parse_args(["--preset", "fast", "--spectral-norm", "--batch-size", "8", "--out", "x"]))
+    assert (fast.lr, fast.ema, fast.sample_every) == (presets.FAST.lr, presets.FAST.ema, presets.FAST.sample_every)
+    assert fast.spectral_norm and fast.batch_size == 8
     plain = config_from_args(parse_args(["--out", "x"]))
     assert training_values(plain) == training_values(TrainConfig())
 
@@ -132,3 +133,12 @@ def test_worker_threads_default_to_one_and_follow_the_environment(monkeypatch):
     assert tr.config_from_values(tr.PRESETS["fast"]).threads == 2
     monkeypatch.setenv(gdevice.THREADS_ENV, "lots")
     assert gdevice.torch_threads() == 1
+
+
+def test_the_course_pages_buttons_open_the_named_preset():
+    state = {"train_prefill": theory.course_train_config().to_dict()}
+    tr.init_state(state)
+    assert state["tr_preset"] == "course" and state["tr_lr"] == 5e-4 and state["tr_batch_size"] == 16
+    state = {"train_prefill": presets.get("course", lr=1e-3).to_dict()}
+    tr.init_state(state)
+    assert state["tr_preset"] == tr.CUSTOM

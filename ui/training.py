@@ -218,7 +218,9 @@ def init_state(state) -> list[str]:
         except (TypeError, ValueError) as exc:
             return [f"Could not use the configuration from the Experiments page: {exc}"]
         apply_values(state, values)
-        state["tr_preset"] = CUSTOM
+        # A preset's own configuration (the course page's buttons) keeps its name in the menu.
+        same = [name for name, preset in PRESETS.items() if preset == values]
+        state["tr_preset"] = same[0] if same else CUSTOM
         notes.append("Settings loaded from the Experiments page." +
                      (" Adjusted to the choices offered here: " + "; ".join(diffs) + "." if diffs else ""))
     return notes
