@@ -10,9 +10,9 @@ from ui.common import page_setup
 
 page_setup("Train a GAN", "🏋️")
 
+from gan_core.device import device_name, resolve_device  # noqa: E402
 from gan_core.job import TrainingJob, checkpoint_zip, format_duration, model_info_for, timeline_gif, trained_copy  # noqa: E402
 from ui import training as tr  # noqa: E402
-from gan_core.device import device_name, resolve_device  # noqa: E402
 from ui.common import cloud_mode, session_models  # noqa: E402
 from ui.i18n import t  # noqa: E402
 
