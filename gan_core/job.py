@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from .device import torch_threads
 from .train import FINAL_KINDS, TrainConfig, Trainer
 
 log = logging.getLogger(__name__)
@@ -204,15 +205,16 @@ class TrainingJob:
     slot: the TrainingSlot to claim; None runs without the one-at-a-time rule.
     is_alive: optional callable, False once the browser session that started the
       run is gone; the worker then stops after `grace_s` seconds.
-    threads: torch threads for the worker (1: see testing-notes §6, 2 threads
-      collapse when the cores are shared).
+    threads: torch threads for the worker; None: gan_core.device.torch_threads() (1 unless
+      GAN_PLAYGROUND_THREADS says otherwise: 2 OpenMP threads collapse when the cores are
+      shared). Set in the worker thread itself: OpenMP's thread count is per thread.
     measure: compute sample diversity (and a small SWD) on every grid.
     max_seconds: wall-clock cap; the run stops itself after it (shared servers).
     trainer_factory: builds the Trainer (tests inject failing ones).
     """
 
     def __init__(self, config: TrainConfig, dataset: torch.Tensor | None = None, *, slot=None,
-                 label: str = "", is_alive=None, grace_s: float | None = None, threads: int = 1,
+                 label: str = "", is_alive=None, grace_s: float | None = None, threads: int | None = None,
                  max_grids: int = 60, curve_points: int = 500, measure: bool = True,
                  max_seconds: float | None = None, trainer_factory=None):
         self.config = config
@@ -221,7 +223,7 @@ class TrainingJob:
         self.label = label
         self.is_alive = is_alive
         self.grace_s = disconnect_grace_s() if grace_s is None else grace_s
-        self.threads = threads
+        self.threads = torch_threads() if threads is None else threads
         self.measure = measure
         self.max_seconds = max_seconds
         self.archived = False            # for the page: whether it has kept this run's results

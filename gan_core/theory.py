@@ -573,24 +573,16 @@ def spectral_norms_after_training(spectral_norm: bool, iterations: int = 30, bat
     return values
 
 
-# The two configurations the course page offers to open in the Train page.
-# course: the course assignment's setup as gan_core.study reproduces it (LSGAN,
-#   batch 16, Adam (0.5, 0.999), D with batch norm and ReLU, no SN, k = 1; lr 5e-4,
-#   the studied value nearest the handout's 3e-4).
-# stable: the SN-GAN recipe on the same networks (Miyato et al. 2018): spectral
-#   norm on D instead of batch norm, LeakyReLU, the DCGAN learning rate 2e-4,
-#   and an EMA of the generator's weights for the samples.
-def course_train_config(iterations: int = 2000):
-    from .train import TrainConfig
+# The two configurations the course page offers to open in the Train page: the
+# course's settings and the SN-GAN recipe on the same networks (gan_core.presets).
+def course_train_config(iterations: int | None = None):
+    """The course's settings (gan_core.presets), for the page's "open in the Train page" button."""
+    from . import presets
 
-    return TrainConfig(dataset="emoji", image_size=32, noise_size=100, conv_dim=32, loss="lsgan", lr=5e-4,
-                       beta1=0.5, beta2=0.999, spectral_norm=False, d_batch_norm=True, d_activation="relu",
-                       d_train_iters=1, batch_size=16, iterations=iterations, sample_every=100)
+    return presets.get("course", **({} if iterations is None else {"iterations": iterations}))
 
 
-def stable_train_config(iterations: int = 2000):
-    from .train import TrainConfig
+def stable_train_config(iterations: int | None = None):
+    from . import presets
 
-    return TrainConfig(dataset="emoji", image_size=32, noise_size=100, conv_dim=32, loss="lsgan", lr=2e-4,
-                       beta1=0.5, beta2=0.999, spectral_norm=True, d_batch_norm=False, d_activation="leaky",
-                       d_train_iters=1, batch_size=32, iterations=iterations, sample_every=100, ema=0.999)
+    return presets.get("stable", **({} if iterations is None else {"iterations": iterations}))

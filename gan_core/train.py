@@ -13,6 +13,7 @@ shows it: the app's worker thread and the CLI below consume the same events.
 Run it from the shell (every app run can be repeated this way):
 
     python -m gan_core.train --data emoji --loss lsgan --lr 2e-4 --iterations 2000 --out runs/demo
+    python -m gan_core.train --preset fast --iterations 500 --out runs/fast   # a preset, flags override it
 """
 
 from __future__ import annotations
@@ -505,11 +506,16 @@ def _bool_flag(parser, name, help_):
     parser.add_argument(f"--no-{name}", dest=dest, action="store_false")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    d = TrainConfig()
+def build_parser(base: TrainConfig | None = None) -> argparse.ArgumentParser:
+    """The CLI; `base` (a preset) supplies the defaults that flags override."""
+    from .presets import PRESETS
+
+    d = base or TrainConfig()
     p = argparse.ArgumentParser(
         prog="python -m gan_core.train",
         description="Train a GAN with gan_core (the same engine as the app's Train page).")
+    p.add_argument("--preset", choices=list(PRESETS), default=None,
+                   help="start from a named configuration (gan_core/presets.py); other flags override it")
     p.add_argument("--data", default=d.dataset,
                    help="emoji | shapes | ring8 | grid25 | spiral | moons | PATH.zip | FOLDER")
     p.add_argument("--image-size", type=int, default=d.image_size)
@@ -517,7 +523,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--conv-dim", type=int, default=d.conv_dim)
     p.add_argument("--loss", default=d.loss, choices=list(LOSSES))
     p.add_argument("--lr", type=float, default=d.lr)
-    p.add_argument("--lr-d", type=float, default=None, help="discriminator lr (two-timescale); default = --lr")
+    p.add_argument("--lr-d", type=float, default=d.lr_d, help="discriminator lr (two-timescale); default = --lr")
     p.add_argument("--beta1", type=float, default=d.beta1)
     p.add_argument("--beta2", type=float, default=d.beta2)
     _bool_flag(p, "spectral-norm", "spectral norm on every discriminator conv")
@@ -536,7 +542,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--holdout", type=int, default=d.holdout,
                    help="hold out N images (fixed split) from training; SWD is measured against them")
     p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--device", default=d.device)
+    p.add_argument("--device", default="auto",
+                   help="auto (the GPU when torch sees one, else the CPU), cpu or cuda")
     p.add_argument("--threads", type=int, default=d.threads)
     p.add_argument("--out", required=True, help="output folder (checkpoint, log.jsonl, samples/)")
     p.add_argument("--max-minutes", type=float, default=0,
@@ -553,7 +560,20 @@ def config_from_args(args) -> TrainConfig:
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     values = {k: v for k, v in vars(args).items() if k in fields}
     values["dataset"] = args.data
+    from .device import resolve_device
+
+    values["device"] = resolve_device(values.get("device", "auto"))
     return TrainConfig(**values)
+
+
+def parse_args(argv=None):
+    """Arguments with the defaults of `--preset NAME` when given (flags still override)."""
+    from .presets import PRESETS
+
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--preset", choices=list(PRESETS), default=None)
+    known, _ = pre.parse_known_args(argv)
+    return build_parser(PRESETS[known.preset] if known.preset else None).parse_args(argv)
 
 
 def main(argv=None) -> int:
@@ -561,7 +581,7 @@ def main(argv=None) -> int:
 
     from .viz import save_png
 
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     try:
         config = config_from_args(args)
         trainer = Trainer(config)

@@ -10,13 +10,16 @@ from ui.common import page_setup
 
 page_setup("Train a GAN", "🏋️")
 
+from gan_core.device import device_name, resolve_device  # noqa: E402
 from gan_core.job import TrainingJob, checkpoint_zip, format_duration, model_info_for, timeline_gif, trained_copy  # noqa: E402
 from ui import i18n, uploads  # noqa: E402
 from ui import training as tr  # noqa: E402
 from ui.common import cloud_mode, session_models  # noqa: E402
+from ui.i18n import t  # noqa: E402
 
 ss = st.session_state
 prefill_notes = tr.init_state(ss)
+device = resolve_device("auto")     # the GPU when the server has one
 bound = tr.bounds(cloud_mode())
 slot = tr.training_slot()
 
@@ -92,11 +95,7 @@ def choose_uploads() -> tr.DataChoice:
 
 
 def settings():
-    st.selectbox("Preset", [*tr.PRESETS, tr.CUSTOM], key="tr_preset", on_change=tr.on_preset_change,
-                 disabled=running, persist_state="session")
-    # Always one caption here: a layout that keeps its shape rerenders without stale duplicates.
-    st.caption(tr.PRESETS[ss["tr_preset"]][1] if ss["tr_preset"] in tr.PRESETS
-               else "Your own settings. Pick a preset to start again from a known configuration.")
+    tr.preset_picker(running, device)
     data = choose_data()
     kw = dict(disabled=running, on_change=tr.mark_custom, persist_state="session")
     st.selectbox("Loss", list(tr.LOSS_LABELS), format_func=tr.LOSS_LABELS.get, key="tr_loss", **kw,
@@ -124,9 +123,10 @@ def settings():
     c1.select_slider("Sample grid every", tr.SAMPLE_EVERY_OPTIONS, key="tr_sample_every", **kw,
                      help="Iterations between fixed-noise grids (each also measures diversity and SWD).")
     c2.number_input("Seed", 0, 2**31 - 1, key="tr_seed", **kw)
-    st.toggle("EMA of G's weights", key="tr_ema", **kw,
-              help=f"Show samples from an exponential moving average of G (decay {tr.EMA_DECAY}): smoother, "
-                   "less jittery faces; the checkpoint saves the averaged generator.")
+    st.select_slider("EMA of G's weights (decay)", tr.EMA_OPTIONS, format_func=lambda v: f"{v:g}" if v else "off",
+                     key="tr_ema", **kw,
+                     help="Show samples from an exponential moving average of G: smoother, less jittery faces; "
+                          "the checkpoint saves the averaged generator. Short runs need short averages (0.9-0.99).")
     with st.expander("More discriminator options"):
         st.select_slider("D learning rate", tr.LR_D_OPTIONS, format_func=tr.format_lr, key="tr_lr_d", **kw,
                          help="Two learning rates (TTUR): a faster D is the usual fix; a much faster G "
@@ -143,7 +143,7 @@ with st.sidebar:
     data = settings()
 
 try:
-    config = tr.config_from_values(ss, data.name, data.image_size, bound)
+    config = tr.config_from_values(ss, data.name, data.image_size, bound, device=device)
     config_error = ""
 except (ValueError, TypeError) as exc:
     config, config_error = None, str(exc)
@@ -182,7 +182,9 @@ stopping = running and job.stopping
 b2.button("Stopping…" if stopping else "Stop", key="stop", on_click=stop_job, disabled=not running or stopping)
 if config is not None and not running and data.ready:
     b3.caption(f"{config.iterations} iterations of batch {config.batch_size} on {data.n_images or '?'} images. "
-               + i18n.t("harden.time_cap", minutes=f"{bound.max_seconds / 60:g}"))
+               + i18n.t("harden.time_cap", minutes=f"{bound.max_seconds / 60:g}") + " "
+               + t("presets.device_gpu" if device.startswith("cuda") else "presets.device_cpu",
+                   name=device_name(device)))
 
 if config_error:
     st.error(f"These settings cannot run: {config_error}")

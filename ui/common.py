@@ -20,7 +20,9 @@ def configure_torch() -> int:
     a training worker and Streamlit itself, and 2 OpenMP threads collapse ~30x
     under that kind of contention (../shared/docs/testing-notes.md §6).
     GAN_PLAYGROUND_THREADS overrides it for a dedicated machine."""
-    threads = int(os.environ.get("GAN_PLAYGROUND_THREADS", "1"))
+    from gan_core.device import torch_threads
+
+    threads = torch_threads()
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     return threads

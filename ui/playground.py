@@ -338,6 +338,11 @@ def latent_controls(engine: pg.LatentEngine, model: str, seed: int, key: str = "
     if engine.kind == "pggan":
         where.caption("PGGAN normalises z onto a sphere, so ψ here pulls the first layer's 4×4 features "
                       "toward their average instead of scaling z.")
+        from gan_core.device import device_name
+        from ui.i18n import t
+
+        gpu = engine.device != "cpu"
+        where.caption(t("presets.pggan_gpu" if gpu else "presets.pggan_cpu", name=device_name(engine.device)))
 
     where.subheader("Semantic directions (SeFa)")
     ss.setdefault(f"{key}_k", engine.default_k)

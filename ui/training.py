@@ -20,12 +20,14 @@ import numpy as np
 import streamlit as st
 
 from gan_core import data as gdata
+from gan_core import presets
+from gan_core.device import torch_threads
 from gan_core.job import TrainingSlot
 from gan_core.train import TrainConfig
 
 # ---------------------------------------------------------------- widget choices and bounds
 
-LR_OPTIONS = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1)
+LR_OPTIONS = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 4e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1)
 LR_D_OPTIONS = ("same as G", *LR_OPTIONS)
 BATCH_OPTIONS = (2, 4, 8, 16, 32, 64, 128)      # >= 2: batch norm needs two samples
 NOISE_OPTIONS = (1, 2, 4, 8, 16, 32, 64, 100, 128)
@@ -37,7 +39,9 @@ LOSS_LABELS = {
     "wgan-gp": "Wasserstein + gradient penalty (WGAN-GP)",
     "hinge": "Hinge (SN-GAN, BigGAN)",
 }
-EMA_DECAY = 0.99     # short in-app runs: 0.999 would still average in the random initial weights
+# EMA decays offered: short in-app runs need short averages (0.999 would still average in
+# the random initial weights after a few hundred steps); 0 is off.
+EMA_OPTIONS = (0.0, 0.9, 0.95, 0.99, 0.999)
 N_SAMPLES = 64       # an 8x8 fixed-noise grid, as in the course
 
 DATA_LABELS = {
@@ -109,35 +113,10 @@ def nearest(options, value):
 
 # ---------------------------------------------------------------- presets
 
-COURSE = {
-    "tr_dataset": "emoji", "tr_loss": "lsgan", "tr_lr": 2e-4, "tr_lr_d": "same as G", "tr_beta1": 0.5,
-    "tr_beta2": 0.999, "tr_spectral_norm": False, "tr_d_batch_norm": True, "tr_d_train_iters": 1,
-    "tr_batch_size": 64, "tr_noise_size": 100, "tr_conv_dim": 32, "tr_iterations": 1000,
-    "tr_sample_every": 50, "tr_seed": 0, "tr_ema": False,
-}
-
-PRESETS = {
-    "The course's settings": (
-        COURSE,
-        "Emoji faces at 32x32, the least-squares loss, Adam at 2e-4 with beta1 = 0.5, batch 64: "
-        "what the course trains. Faces appear after a few hundred steps."),
-    "Stable (SN + LSGAN)": (
-        {**COURSE, "tr_spectral_norm": True, "tr_d_batch_norm": False, "tr_ema": True},
-        "Spectral norm on every discriminator layer (instead of batch norm) keeps D smooth, so G always "
-        "gets a useful gradient; EMA averages G's weights for cleaner samples."),
-    "Make it diverge (lr = 0.1)": (
-        {**COURSE, "tr_lr": 0.1, "tr_batch_size": 32, "tr_iterations": 500, "tr_sample_every": 25},
-        "The course's experiment: Adam with a learning rate 500x too high. Within about a hundred "
-        "steps the generator saturates; the run stops and explains what happened."),
-    "Mode collapse demo": (
-        {**COURSE, "tr_loss": "bce", "tr_lr": 5e-3, "tr_lr_d": 1e-4, "tr_batch_size": 32,
-         "tr_conv_dim": 16, "tr_iterations": 600, "tr_sample_every": 25},
-        "The generator learns 50x faster than the discriminator (lr 5e-3 vs 1e-4, BCE loss), so it keeps "
-        "jumping to whatever single picture fools D right now. Within about 200 steps all 64 faces of the "
-        "grid are the same image and the diversity curve sits near 0.1 (the course's settings stay around "
-        "0.3-0.4 and show varied faces)."),
-}
-CUSTOM = "Custom"
+# The presets are gan_core.presets.PRESETS (one definition each); the page only
+# turns them into widget values (values_from_config, below). Labels and
+# descriptions are in content/*.json "presets".
+CUSTOM = "custom"
 
 
 def apply_values(state, values: dict):
@@ -154,7 +133,7 @@ def values_from_config(config: dict) -> tuple[dict, list[str]]:
     """
     cfg = TrainConfig.from_dict(config)
     notes = []
-    values = dict(COURSE)
+    values = {"tr_dataset": "emoji"}
     if cfg.dataset in ("emoji", "shapes"):
         values["tr_dataset"] = cfg.dataset
     else:
@@ -166,7 +145,7 @@ def values_from_config(config: dict) -> tuple[dict, list[str]]:
         if key == "tr_lr_d":
             value = "same as G" if value is None else nearest(LR_OPTIONS, value)
         elif key == "tr_ema":
-            value = value > 0
+            value = nearest(EMA_OPTIONS, value)
         elif key == "tr_lr":
             value = nearest(LR_OPTIONS, value)
         elif key == "tr_batch_size":
@@ -179,16 +158,20 @@ def values_from_config(config: dict) -> tuple[dict, list[str]]:
             value = nearest(SAMPLE_EVERY_OPTIONS, value) if value else 50
         elif key == "tr_d_train_iters":
             value = min(5, max(1, value))
-        if value != getattr(cfg, name) and key not in ("tr_lr_d", "tr_ema"):
+        exact = None if value == "same as G" else value
+        if exact != getattr(cfg, name):
             notes.append(f"{name} {getattr(cfg, name)} -> {value}")
         values[key] = value
-    if cfg.d_activation != "relu":
-        values["tr_d_activation"] = cfg.d_activation
+    values["tr_d_activation"] = cfg.d_activation
     return values, notes
 
 
+# Widget values of every preset, computed once from gan_core.presets.
+PRESETS = {name: values_from_config(config.to_dict())[0] for name, config in presets.PRESETS.items()}
+
+
 def config_from_values(values: dict, dataset: str = "emoji", image_size: int = 32,
-                       bound: Bounds | None = None) -> TrainConfig:
+                       bound: Bounds | None = None, device: str = "cpu") -> TrainConfig:
     """The TrainConfig the widgets describe; raises ValueError with a message for the user."""
     bound = bound or bounds(False)
     iterations = int(values["tr_iterations"])
@@ -206,7 +189,7 @@ def config_from_values(values: dict, dataset: str = "emoji", image_size: int = 3
         d_activation=values.get("tr_d_activation", "relu"),
         d_train_iters=int(values["tr_d_train_iters"]), batch_size=int(values["tr_batch_size"]),
         iterations=iterations, sample_every=int(values["tr_sample_every"]), n_samples=N_SAMPLES,
-        ema=EMA_DECAY if values["tr_ema"] else 0.0, seed=int(values["tr_seed"]), threads=1,
+        ema=float(values["tr_ema"]), seed=int(values["tr_seed"]), threads=torch_threads(), device=device,
     )
 
 
@@ -234,7 +217,7 @@ def warnings_for(config: TrainConfig, n_images: int | None) -> list[tuple[str, s
 
 # ---------------------------------------------------------------- state
 
-WIDGET_DEFAULTS = {**COURSE, "tr_preset": "The course's settings", "tr_image_size": 32, "tr_d_activation": "relu"}
+WIDGET_DEFAULTS = {**PRESETS[presets.DEFAULT], "tr_preset": presets.DEFAULT, "tr_image_size": 32}
 
 
 def init_state(state) -> list[str]:
@@ -251,7 +234,9 @@ def init_state(state) -> list[str]:
         except (TypeError, ValueError) as exc:
             return [f"Could not use the configuration from the Experiments page: {exc}"]
         apply_values(state, values)
-        state["tr_preset"] = CUSTOM
+        # A preset's own configuration (the course page's buttons) keeps its name in the menu.
+        same = [name for name, preset in PRESETS.items() if preset == values]
+        state["tr_preset"] = same[0] if same else CUSTOM
         notes.append("Settings loaded from the Experiments page." +
                      (" Adjusted to the choices offered here: " + "; ".join(diffs) + "." if diffs else ""))
     return notes
@@ -260,7 +245,53 @@ def init_state(state) -> list[str]:
 def on_preset_change():
     name = st.session_state.get("tr_preset")
     if name in PRESETS:
-        apply_values(st.session_state, PRESETS[name][0])
+        apply_values(st.session_state, PRESETS[name])
+
+
+def use_preset(name: str):
+    """A button's callback: switch the widgets to preset `name` (e.g. "the course's settings")."""
+    st.session_state["tr_preset"] = name
+    apply_values(st.session_state, PRESETS[name])
+
+
+def preset_picker(running: bool, device: str) -> None:
+    """The preset menu, what the chosen preset is, one click to the course's settings, and when
+    faces usually appear on this server. Always the same elements: a layout that keeps its shape
+    rerenders without stale duplicates."""
+    from ui.i18n import t
+
+    ss = st.session_state
+    st.selectbox(t("presets.label"), [*PRESETS, CUSTOM], format_func=lambda n: t(f"presets.names.{n}"),
+                 key="tr_preset", on_change=on_preset_change, disabled=running, persist_state="session")
+    name = ss["tr_preset"]
+    st.caption(t(f"presets.descriptions.{name}" if name in PRESETS else "presets.custom_blurb"))
+    is_course = name == presets.COURSE_NAME
+    st.caption(t("presets.is_course") if is_course else t("presets.not_course"))
+    st.button(t("presets.use_course"), key="tr_use_course", on_click=use_preset, args=(presets.COURSE_NAME,),
+              disabled=running or is_course, use_container_width=True)
+    seconds = faces_after_seconds(name, device)
+    st.caption(t("presets.faces_after", seconds=seconds) if seconds is not None else "")
+
+
+def faces_after_seconds(name: str, device: str) -> int | None:
+    """"Faces usually appear after about N s on this server": the benchmark's iteration count for
+    this preset over the iterations per second measured here (None when unknown)."""
+    iterations = presets.FIRST_FACES_ITERATION.get(name)
+    if iterations is None:
+        return None
+    rate = server_its_per_sec(name, device)
+    if not rate:
+        return None
+    return max(5, int(round(iterations / rate / 5.0) * 5))     # to 5 s: it is an estimate
+
+
+@st.cache_data(ttl=900, show_spinner=False, max_entries=16)
+def server_its_per_sec(name: str, device: str) -> float:
+    """Iterations per second of preset `name` on this server, measured (about 1 s) once per 15 min."""
+    import torch
+
+    threads = torch.get_num_threads()
+    return presets.measure_its_per_sec(presets.get(name, threads=threads, device=device))
 
 
 def mark_custom():
