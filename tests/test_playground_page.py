@@ -303,3 +303,13 @@ def test_named_sliders_come_first_and_move_the_face(default_face):
     assert_clean(at)
     assert at.query_params["named"] in ("age|gender:3", ["age|gender:3"])
     assert any("Bias audit" in e.label for e in at.expander)
+
+
+def test_keep_the_other_one_shows_the_conditional_directions_measured_effect():
+    at = run_page(session={"pg_keep": True})
+    assert_clean(at)
+    captions = [c.value for c in at.caption if "years on average" in c.value]
+    from gan_core.latent import named_info
+
+    e = named_info("faces64")["effects"]["age|gender"]           # the shipped measurement, not the plain age one
+    assert captions and f"{e['age_mean'] / e['distance']:+.1f} years" in captions[0]

@@ -324,13 +324,14 @@ NAMED_ORDER = ("age", "gender", "smile", "eyeglasses", "pose")
 KEEP_PAIRS = {"age": "age|gender", "gender": "gender|age"}
 
 
-def named_effect_caption(base: str, effects: dict) -> str:
-    """'+1 ≈ +N years on average ...' from the measured effect of +3 along the direction."""
-    e = effects.get(base)
-    if not e:
+def named_effect_caption(base: str, effects: dict, name: str | None = None) -> str:
+    """'+1 ≈ +N years on average ...' from the measured effect of +3 along direction `name`
+    (default `base`; e.g. base "age", name "age|gender" when the other one is kept)."""
+    e = effects.get(name or base)
+    if not e or base not in ("age", "gender"):
         return ""
     years, female = e["age_mean"] / e["distance"], e["female_mean"] / e["distance"]
-    return i18n.t(f"named.effect_{base}", years=years, female=female) if base in ("age", "gender") else ""
+    return i18n.t(f"named.effect_{base}", years=years, female=female)
 
 
 def sefa_effect_caption(effect: dict) -> str:
@@ -363,7 +364,7 @@ def named_controls(engine: pg.LatentEngine, model: str, key: str = "pg", where=N
         ss.setdefault(f"{key}_named_{base}", 0.0)
         value = where.slider(i18n.t(f"named.{base}"), pg.NAMED_MIN, pg.NAMED_MAX, step=pg.NAMED_STEP,
                              key=f"{key}_named_{base}", persist_state=KEEP)
-        caption = named_effect_caption(name if name in effects else base, effects)
+        caption = named_effect_caption(base, effects, name)
         if caption:
             where.caption(caption)
         if value != 0:
