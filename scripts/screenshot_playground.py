@@ -22,7 +22,7 @@ def main():
     args = p.parse_args()
     with streamlit_app() as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1400, "height": 1500})
         page.goto(f"{url}/Playground?{args.query}")
         page.wait_for_selector('[data-testid="stImage"] img', timeout=120_000)
         page.get_by_role("slider", name="Age").wait_for(timeout=60_000)
