@@ -96,6 +96,7 @@ st.markdown(f"**{model.label}** · {model.info.architecture.upper()} · "
 licence = pg.licence_note(model.info.name, model.info.architecture, model.info.licence)
 if licence:
     st.caption(f"**Licence.** {licence}")
+ui.bias_audit(model.source if model.shareable else "")
 
 
 # -- the four views (they read model, engine, state and code from above) -------------
@@ -114,7 +115,8 @@ def face_view():
                                  f"only the {engine.size_for('preview')}×{engine.size_for('preview')} preview "
                                  f"(about {engine.estimate_seconds(1, 'preview'):.1f} s).")
     slot = left.empty()
-    label = f"Seed {seed} · ψ {state.psi:g} · {len(state.sefa)} semantic + {len(state.dims)} raw edits"
+    label = (f"Seed {seed} · ψ {state.psi:g} · {len(state.named)} named + {len(state.sefa)} semantic + "
+             f"{len(state.dims)} raw edits")
     if engine.kind == "pggan" and full and not engine.is_cached(code, state.psi, "full"):
         # Quick look first, from the 256×256 toRGB head, then the full image replaces it.
         preview, secs = ui.timed(engine.face, state, "preview")
