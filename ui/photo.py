@@ -10,6 +10,7 @@ logged, or sent anywhere.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 
 import numpy as np
@@ -26,6 +27,9 @@ ss = st.session_state
 MAX_UPLOAD_MB = inv.MAX_PHOTO_BYTES // 2**20
 REFINE_MORE_STEPS = 200
 SEFA_SLIDERS = 5
+# Refinement steps on upload; None: gan_core.invert's default budget. GAN_PLAYGROUND_INVERT_STEPS
+# lowers it on a slow server (and in the browser tests).
+STEPS = int(os.environ["GAN_PLAYGROUND_INVERT_STEPS"]) if os.environ.get("GAN_PLAYGROUND_INVERT_STEPS") else None
 
 
 def named_directions(model_name: str) -> dict[str, torch.Tensor]:
@@ -87,7 +91,7 @@ def _framed_preview(photo: inv.Photo, box: inv.FaceBox, zoom: float, dx: float, 
 def _run_inversion(engine, crop: torch.Tensor, key: str, start=None, steps=None):
     bar = st.progress(0.0, text=t("photo.progress"))
     t0 = time.perf_counter()
-    result = inv.invert(engine.generator, crop, steps=steps, start=start,
+    result = inv.invert(engine.generator, crop, steps=STEPS if steps is None else steps, start=start,
                         progress=lambda f: bar.progress(min(f, 1.0), text=t("photo.progress")))
     bar.empty()
     ss["ph_result"] = (key, result, time.perf_counter() - t0)
