@@ -113,3 +113,18 @@ def test_a_photo_without_a_face_is_centred_with_a_warning(page):
     assert not at.exception
     assert any("No face was found" in w.value for w in at.warning)
     assert "ph_result" in at.session_state                        # still reconstructed: the user can adjust
+
+
+def test_named_sliders_edit_the_photo_when_the_model_has_them(page, monkeypatch):
+    """gan_core.latent.named_directions (issue 12) may or may not be in this build: stand in for it."""
+    from ui import photo
+
+    d = torch.zeros(128)
+    d[0] = 1.0
+    monkeypatch.setattr(photo, "named_directions", lambda name: {"age": d, "gender": d.roll(1), "age|gender": d})
+    at = page
+    at.file_uploader(key="ph_upload").upload("me.png", photo_bytes("PNG"), "image/png").run()
+    before = images(at)
+    at.slider(key="ph_edit_named_age").set_value(4.0).run()
+    assert_clean(at)
+    assert images(at) != before

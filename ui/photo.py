@@ -117,9 +117,12 @@ def _edit_sliders(engine, model_name: str):
     r = engine.sefa_range
     if names:
         st.markdown(f"**{t('photo.named_title')}**")
-        for name, direction in names.items():
-            if "|" in name:              # conditional variants: offered by the main playground's toggle
-                continue
+        keep = st.toggle(t("photo.keep_others"), value=True, key="ph_keep_others",
+                         help=t("photo.keep_others_help"))
+        for name in [n for n in names if "|" not in n]:
+            # "age|gender": age's direction with gender held fixed (projected out), when shipped.
+            conditional = next((n for n in names if n.startswith(name + "|")), None)
+            direction = names[conditional] if keep and conditional else names[name]
             ss.setdefault(f"ph_edit_named_{name}", 0.0)
             value = st.slider(name.capitalize(), -5.0, 5.0, step=0.2, key=f"ph_edit_named_{name}")
             delta += value * torch.as_tensor(direction, dtype=torch.float32).reshape(1, d)
