@@ -128,3 +128,16 @@ def test_named_sliders_edit_the_photo_when_the_model_has_them(page, monkeypatch)
     at.slider(key="ph_edit_named_age").set_value(4.0).run()
     assert_clean(at)
     assert images(at) != before
+
+
+def test_photo_text_exists_in_english_and_persian_with_the_same_placeholders():
+    import json
+    import string
+
+    en, fa = (json.loads((ROOT / "content" / f"{lang}.json").read_text(encoding="utf-8"))["photo"]
+              for lang in ("en", "fa"))
+    assert en.keys() == fa.keys()
+    fields = lambda s: sorted(f for _, f, _, _ in string.Formatter().parse(s) if f)  # noqa: E731
+    for key in en:
+        assert fields(en[key]) == fields(fa[key]), key
+        assert en[key] != fa[key] or not any(c.isalpha() for c in en[key]), key
