@@ -98,8 +98,10 @@ def first_layer(generator, z):
     return bn(linear(z))
 
 
-def train_encoder(generator, config: EncoderConfig, log=print) -> tuple[Encoder, list[dict]]:
-    """Train an encoder on pairs rendered by `generator` (eval mode, frozen); returns (encoder, log rows)."""
+def train_encoder(generator, config: EncoderConfig, log=print, checkpoint=None) -> tuple[Encoder, list[dict]]:
+    """Train an encoder on pairs rendered by `generator` (eval mode, frozen); returns (encoder, log rows).
+
+    checkpoint(encoder, rows), if given, is called at every log row (the CLI saves the folder there)."""
     torch.manual_seed(config.seed)
     generator.eval().requires_grad_(False)
     z_all, x_all = render_pairs(generator, config.pairs, config.seed, log=log)
@@ -136,6 +138,8 @@ def train_encoder(generator, config: EncoderConfig, log=print) -> tuple[Encoder,
                    "val_z_mse": val, "seconds": round(time.perf_counter() - t0, 1)}
             rows.append(row)
             log(json.dumps(row))
+            if checkpoint is not None:
+                checkpoint(enc, rows)
     return enc.eval(), rows
 
 
@@ -188,9 +192,12 @@ def main(argv=None):
     from .hub import load_generator
 
     generator, info = load_generator(config.generator)
-    enc, rows = train_encoder(generator, config)
-    save_encoder(args.out, enc, config, extra={"generator": config.generator, "final": rows[-1]})
-    (Path(args.out) / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    def save(enc, rows):
+        save_encoder(args.out, enc, config, extra={"generator": config.generator, "final": rows[-1]})
+        (Path(args.out) / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    train_encoder(generator, config, checkpoint=save)
     print(f"saved {args.out}")
 
 
