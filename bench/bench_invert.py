@@ -105,6 +105,7 @@ def main():
     p.add_argument("--long-steps", type=int, default=500)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--model", default="faces64")
+    p.add_argument("--sets", default="real,generated", help="real, generated or both (comma-separated)")
     p.add_argument("--parts", default="abcdtu", help="which parts to run: columns a b c d, t = timing, u = app upload time")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
@@ -124,7 +125,9 @@ def main():
 
     rows = []
     nan = torch.full((1,), float("nan"))
-    for name, targets in (("held-out real", real), ("generated (z known)", fake)):
+    sets = [(n, t) for key, n, t in (("real", "held-out real", real), ("generated", "generated (z known)", fake))
+            if key in args.sets.split(",")]
+    for name, targets in sets:
         print(f"{name}:", flush=True)
         a = b = c = d = nan
         render_s = float("nan")

@@ -141,3 +141,11 @@ def test_photo_text_exists_in_english_and_persian_with_the_same_placeholders():
     for key in en:
         assert fields(en[key]) == fields(fa[key]), key
         assert en[key] != fa[key] or not any(c.isalpha() for c in en[key]), key
+
+
+def test_camera_picture_is_reconstructed_too(page):
+    at = page
+    at.radio(key="ph_source").set_value("camera").run()
+    at.camera_input(key="ph_camera").upload("photo.jpg", photo_bytes("JPEG")).run()
+    assert_clean(at)
+    assert "ph_result" in at.session_state
