@@ -216,14 +216,14 @@ def test_batched_inversion_equals_one_at_a_time():
 def test_bundled_encoder_and_refinement_recover_a_generated_face(faces64, faces):
     """A face the generator made is on its manifold: inversion must find it closely.
 
-    Threshold from bench/bench_invert.py (generated faces, default refinement):
-    the mean there is well above it; 24 dB leaves room for the odd hard face.
+    Measured (bench/bench_invert.py and these four faces): random z best-of-1000 ~16 dB,
+    encoder alone ~18-24 dB, encoder + the default 60 steps 33-40 dB on these four faces.
     """
     enc_only = inv.invert(faces64, faces[2], steps=0)
     refined = inv.invert(faces64, faces[2])
     assert refined.steps == inv.InvertConfig().steps
-    assert enc_only.psnr > 18
-    assert refined.psnr > 24 and refined.psnr > enc_only.psnr
+    assert enc_only.psnr > 16
+    assert refined.psnr > 30 and refined.psnr > enc_only.psnr + 8
     # Editing the recovered code with no change reproduces the reconstruction.
     assert torch.equal(inv.edit(faces64, refined, refined.z), refined.image)
 
