@@ -114,8 +114,8 @@ def decode_photo(data: bytes) -> Photo:
 # Where UTKFace puts a face: measured by scripts/calibrate_crop.py, which runs the
 # same detector on training crops. A Haar box of width w centred at (cx, cy)
 # belongs in a square crop of side FRAME_SCALE * w centred at (cx, cy + FRAME_DY * w).
-FRAME_SCALE = 1.21
-FRAME_DY = 0.08
+FRAME_SCALE = 0.98
+FRAME_DY = 0.09
 
 
 @dataclass

@@ -3,8 +3,11 @@
     python scripts/calibrate_crop.py [--zip ../shared/data/faces64.zip] [--n 600]
 
 Runs the Haar cascade on training crops (enlarged x4, where the detector works
-best) and prints the box width and centre as fractions of the crop: the
-inverse gives FRAME_SCALE and FRAME_DY in gan_core/invert.py.
+best, and set in the middle of a grey canvas twice their size: UTKFace faces
+fill the crop, and a detector box cannot reach past the image edge, so without
+the margin the boxes that fit would be a biased, smaller sample) and prints the
+box width and centre as fractions of the crop: the inverse gives FRAME_SCALE
+and FRAME_DY in gan_core/invert.py.
 """
 
 import argparse
@@ -34,10 +37,12 @@ def main():
         names = [n for n in zf.namelist() if n.lower().endswith((".png", ".jpg", ".jpeg"))][: args.n]
         for name in names:
             img = Image.open(io.BytesIO(zf.read(name))).convert("L").resize((256, 256), Image.Resampling.BICUBIC)
-            faces = cascade.detectMultiScale(np.asarray(img), 1.05, 5, minSize=(80, 80))
+            canvas = Image.new("L", (512, 512), 128)
+            canvas.paste(img, (128, 128))
+            faces = cascade.detectMultiScale(np.asarray(canvas), 1.05, 5, minSize=(80, 80))
             if len(faces):
                 x, y, w, h = max(faces, key=lambda f: f[2] * f[3])
-                rows.append(((x + w / 2) / 256, (y + h / 2) / 256, w / 256))
+                rows.append(((x - 128 + w / 2) / 256, (y - 128 + h / 2) / 256, w / 256))
     r = np.array(rows)
     print(f"detected a face in {len(r)} of {len(names)} crops")
     cx, cy, wf = np.median(r, axis=0)
