@@ -124,6 +124,7 @@ def main():
           f"default refinement {steps} steps, long {args.long_steps} steps on {args.n_long}; {load()}")
 
     rows = []
+    render_s = float("nan")
     nan = torch.full((1,), float("nan"))
     sets = [(n, t) for key, n, t in (("real", "held-out real", real), ("generated", "generated (z known)", fake))
             if key in args.sets.split(",")]
