@@ -98,6 +98,7 @@ st.markdown(f"**{model.label}** · {model.info.architecture.upper()} · "
 licence = pg.licence_note(model.info.name, model.info.architecture, model.info.licence)
 if licence:
     st.caption(f"**Licence.** {licence}")
+ui.bias_audit(model.source if model.shareable else "")
 
 
 # -- the four views (they read model, engine, state and code from above) -------------

@@ -286,3 +286,20 @@ def test_load_with_progress_returns_the_model_and_turns_failures_into_messages(m
     assert at.markdown[0].value == "loaded slow-model"
     assert "broken-model failed: RuntimeError: disk full" in at.error[0].value
     assert len(reports) == 12
+
+
+def test_named_sliders_come_first_and_move_the_face(default_face):
+    at = run_page()
+    assert_clean(at)
+    labels = [s.label for s in at.slider]
+    assert labels.index("Age") < labels.index(next(l for l in labels if l.startswith("Semantic 01")))
+    assert "Gender (+ = more female)" in labels
+    assert any("years on average" in c.value for c in at.caption)          # the measured effect
+    at.slider(key="pg_named_age").set_value(3.0).run()
+    assert_clean(at)
+    assert face(at) != default_face
+    assert at.query_params["named"] == ["age:3"]
+    at.toggle(key="pg_keep").set_value(True).run()                          # keep gender: the conditional one
+    assert_clean(at)
+    assert at.query_params["named"] == ["age|gender:3"]
+    assert any("Bias audit" in e.label for e in at.expander)
