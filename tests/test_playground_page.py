@@ -298,8 +298,8 @@ def test_named_sliders_come_first_and_move_the_face(default_face):
     at.slider(key="pg_named_age").set_value(3.0).run()
     assert_clean(at)
     assert face(at) != default_face
-    assert at.query_params["named"] == ["age:3"]
+    assert at.query_params["named"] in ("age:3", ["age:3"])
     at.toggle(key="pg_keep").set_value(True).run()                          # keep gender: the conditional one
     assert_clean(at)
-    assert at.query_params["named"] == ["age|gender:3"]
+    assert at.query_params["named"] in ("age|gender:3", ["age|gender:3"])
     assert any("Bias audit" in e.label for e in at.expander)
