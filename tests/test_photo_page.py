@@ -149,3 +149,16 @@ def test_camera_picture_is_reconstructed_too(page):
     at.camera_input(key="ph_camera").upload("photo.jpg", photo_bytes("JPEG")).run()
     assert_clean(at)
     assert "ph_result" in at.session_state
+
+
+def test_the_shipped_named_directions_edit_the_photo(page):
+    from ui import photo
+
+    if not photo.named_directions("faces64"):
+        pytest.skip("this build ships no named directions for faces64")
+    at = page
+    at.file_uploader(key="ph_upload").upload("me.png", photo_bytes("PNG"), "image/png").run()
+    before = images(at)
+    at.slider(key="ph_edit_named_age").set_value(3.0).run()
+    assert_clean(at)
+    assert images(at) != before
