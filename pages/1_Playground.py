@@ -16,6 +16,8 @@ from gan_core import playground as pg  # noqa: E402  (after set_page_config)
 from gan_core.hub import REGISTRY  # noqa: E402
 from gan_core.viz import gif_bytes, make_grid, png_bytes, upscale  # noqa: E402
 from ui import playground as ui  # noqa: E402
+from ui.i18n import t  # noqa: E402
+from ui.photo import photo_view  # noqa: E402
 
 ss = st.session_state
 DISPLAY_SIZES = [256, 384, 512, 768, 1024]
@@ -221,12 +223,13 @@ def walk_view():
                "what each one means is for you to find out, and several attributes often move together.")
 
 
-face_tab, grid_tab, interp_tab, walk_tab = st.tabs(
-    ["Face", "Grid", "Interpolation", "SeFa walk"], key="pg_view", on_change="rerun")
+face_tab, grid_tab, interp_tab, walk_tab, photo_tab = st.tabs(
+    ["Face", "Grid", "Interpolation", "SeFa walk", t("photo.tab")], key="pg_view", on_change="rerun")
 
 # Only the open tab runs (on_change="rerun"): a slider move re-renders one view.
 VIEWS = [(face_tab, face_view, "The face"), (grid_tab, grid_view, "The grid"),
-         (interp_tab, interp_view, "The interpolation"), (walk_tab, walk_view, "The SeFa walk")]
+         (interp_tab, interp_view, "The interpolation"), (walk_tab, walk_view, "The SeFa walk"),
+         (photo_tab, lambda: photo_view(model, engine), "Your photo")]
 for tab, view, what in VIEWS:
     if tab.open:
         with tab, ui.errors_shown(what):
