@@ -1,8 +1,7 @@
 """The whole app in two languages: same keys in both content files, matching quizzes, and no
 English prose on a page in Persian mode.
 
-To bring a page under the Persian check, add it to PERSIAN_PAGES (phase 2 adds the
-Playground and Train pages). The check strips formulas, code, links, URLs and
+To bring a page under the Persian check, add it to PERSIAN_PAGES. The check strips formulas, code, links, URLs and
 italic paper titles, then flags a run of Latin words that reads like an English
 sentence: three or more words with at least two English function words ("the",
 "of", "is" ...). Names, code identifiers and technical terms (GAN, SWD, batch
@@ -23,9 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 CONTENT = {lang: json.loads((ROOT / "content" / f"{lang}.json").read_text(encoding="utf-8")) for lang in ("en", "fa")}
 
-# page file -> nothing else needed to render it; phase 2 adds "pages/1_Playground.py" and "pages/2_Train.py"
+# page file -> nothing else needed to render it
 PERSIAN_PAGES = [
     "pages/0_Home.py",
+    "pages/2_Train.py",
     "pages/3_Experiments.py",
     "pages/4_What_is_a_GAN.py",
     "pages/5_Why_training_fails.py",
@@ -187,3 +187,22 @@ def test_navigation_names_follow_the_language():
     at.radio(key="_lang_switch").set_value("en").run()
     assert at.title[0].value == CONTENT["en"]["home"]["title"]
     assert at.session_state["lang"] == "en"
+
+
+def test_train_page_after_two_runs_in_persian_shows_no_english_prose():
+    """Progress, the final message, the three charts, downloads, the comparison of two runs."""
+    at = open_in("fa", "pages/2_Train.py")
+    tiny = {"tr_conv_dim": 8, "tr_batch_size": 8, "tr_noise_size": 16, "tr_iterations": 20, "tr_sample_every": 10}
+    at.session_state["sync_training"] = True
+    for key, value in tiny.items():
+        at.session_state[key] = value
+    at.run()
+    for _ in range(2):
+        at.button(key="start").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+    assert CONTENT["fa"]["train"]["compare"] in [h.value for h in at.subheader]
+    assert at.success[0].value.startswith("آموزش تمام شد: 20 تکرار")
+    assert len(at.get("plotly_chart")) >= 5
+    texts = page_texts(at) + [str(p.proto.text) for p in at.get("progress")]
+    offenders = [(text[:80], run) for text in texts for run in english_prose(text)]
+    assert offenders == []
