@@ -19,6 +19,7 @@ the address bar (?lang=fa), so a copied link opens in the same language.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -75,6 +76,21 @@ def text_in(lang: str, key: str) -> str:
         return lookup(load_content(lang), key)
     except KeyError:
         return lookup(load_content(DEFAULT), key)
+
+
+_PERSIAN_LETTERS = re.compile("[\u0600-\u06ff]")
+
+
+def engine_text(text: str) -> str:
+    """A message gan_core wrote in English (a refused checkpoint, a bad Hub id ...), for the page.
+
+    gan_core knows nothing of the page's language, and its many precise error
+    sentences stay English; on a Persian page they come introduced as the
+    engine's own words. Text that is already Persian passes unchanged.
+    """
+    if current() == DEFAULT or not text or _PERSIAN_LETTERS.search(text):
+        return text
+    return t("playground.engine_says", text=text)
 
 
 def labels(prefix: str):

@@ -88,9 +88,9 @@ def load_with_progress(source: str, where=None, poll_s: float = 0.1):
             done, total = progress["done"], progress["total"]
             if total:
                 slot.progress(min(done / total, 1.0),
-                              text=f"Downloading {source}: {_mb(done)} of {_mb(total)}")
+                              text=i18n.t("playground.downloading", source=source, done=_mb(done), total=_mb(total)))
             else:
-                slot.caption(f"Loading {source} …")
+                slot.caption(i18n.t("playground.loading", source=source))
             worker.join(poll_s)
         slot.empty()
     if "error" in result:
@@ -99,14 +99,15 @@ def load_with_progress(source: str, where=None, poll_s: float = 0.1):
 
 
 def _labels(key: str) -> dict[str, str]:
-    labels = dict(registry_labels())
+    known = i18n.t("playground.models")
+    labels = {name: known.get(name, label) for name, label in registry_labels().items()}
     uploaded = st.session_state.get(f"{key}_uploaded", [])
     for name in session_models():
         labels[SESSION_PREFIX + name] = (uploads.uploaded_label(name.removeprefix("uploaded "))
-                                         if name in uploaded else f"{name} (trained in this session)")
+                                         if name in uploaded else i18n.t("playground.trained_here", name=name))
     for ref in st.session_state.get(f"{key}_hub_refs", []):
-        labels.setdefault(ref, f"{ref[3:]} (Hub)")
-    labels[HUB_OPTION] = "Another Hub repo (owner/name@revision) …"
+        labels.setdefault(ref, i18n.t("playground.hub_label", ref=ref[3:]))
+    labels[HUB_OPTION] = i18n.t("playground.hub_option")
     return labels
 
 
@@ -115,8 +116,7 @@ def _resolve(source: str, where):
         name = source[len(SESSION_PREFIX):]
         models = session_models()
         if name not in models:
-            raise ModelLoadError(f"The model {name!r} is no longer in this session (it lives only in the "
-                                 "browser tab that trained it).")
+            raise ModelLoadError(i18n.t("playground.session_gone", name=repr(name)))
         return models[name]
     return load_with_progress(source, where)
 
@@ -205,20 +205,17 @@ def model_picker(key: str = "pg", where=None, default: str = pg.DEFAULT_MODEL,
         ss[active_key] = default
     if ss.get(choice_key) not in labels:
         ss[choice_key] = ss[active_key]
-    where.selectbox("Model", list(labels), format_func=labels.get, key=choice_key,
-                    help="The bundled model loads instantly. PGGAN (92 MB) and other Hub models are "
-                         "downloaded once, then cached on the server.")
+    where.selectbox(i18n.t("playground.model"), list(labels), format_func=labels.get, key=choice_key,
+                    help=i18n.t("playground.model_help"))
     if ss[choice_key] == HUB_OPTION:
-        where.text_input("Hub repo", key=f"{key}_hub_text", placeholder="owner/name@revision",
-                         help="A repo in GAN Playground's format (config.json + model.safetensors), e.g. one "
-                              "pushed from the Train page. Pin a revision (commit hash) to get exactly that model.")
-        where.button("Load from the Hub", key=f"{key}_hub_load", on_click=_hub_submit, args=(key,))
-    with where.expander("Load a checkpoint (.zip)"):
-        st.file_uploader("A checkpoint downloaded from the Train page", type=["zip"], key=f"{key}_ckpt",
-                         on_change=_checkpoint_uploaded, args=(key,),
-                         help="config.json + model.safetensors, read in memory; pickles are never loaded.")
+        where.text_input(i18n.t("playground.hub_repo"), key=f"{key}_hub_text", placeholder="owner/name@revision",
+                         help=i18n.t("playground.hub_repo_help"))
+        where.button(i18n.t("playground.hub_load"), key=f"{key}_hub_load", on_click=_hub_submit, args=(key,))
+    with where.expander(i18n.t("playground.ckpt")):
+        st.file_uploader(i18n.t("playground.ckpt_uploader"), type=["zip"], key=f"{key}_ckpt",
+                         on_change=_checkpoint_uploaded, args=(key,), help=i18n.t("playground.ckpt_help"))
     if ss.get(error_key):
-        where.error(ss[error_key])
+        where.error(i18n.engine_text(ss[error_key]))
     if ss.get(f"{key}_note"):
         where.info(ss.pop(f"{key}_note"))
 
@@ -226,7 +223,7 @@ def model_picker(key: str = "pg", where=None, default: str = pg.DEFAULT_MODEL,
     try:
         generator, info = _resolve(source, where)
     except ModelLoadError as exc:  # e.g. evicted from the cache and the Hub went away since
-        where.error(f"{exc} Showing the bundled faces model instead.")
+        where.error(i18n.t("playground.fallback", error=i18n.engine_text(str(exc))))
         ss[active_key] = source = default
         generator, info = _resolve(source, where)
     return ActiveModel(source, labels.get(source, source), generator, info,
@@ -274,14 +271,14 @@ def seed_control(key: str = "pg", curated=(), where=None, default: int = 0) -> i
     ss = st.session_state
     seed_key, curated_key = f"{key}_seed", f"{key}_curated"
     ss.setdefault(seed_key, default)
-    seed = where.number_input("Seed", min_value=0, max_value=pg.MAX_SEED, step=1, key=seed_key, persist_state=KEEP,
-                              help="The same seed always gives the same face (same model, same torch).")
-    where.button("🎲 Random seed", key=f"{key}_random", on_click=_random_seed, args=(key,), width="stretch")
+    seed = where.number_input(i18n.t("playground.seed"), min_value=0, max_value=pg.MAX_SEED, step=1, key=seed_key,
+                              persist_state=KEEP, help=i18n.t("playground.seed_help"))
+    where.button(i18n.t("playground.random_seed"), key=f"{key}_random", on_click=_random_seed, args=(key,), width="stretch")
     if curated:
         # Highlight the curated seed in use, if any (set before the widget is drawn).
         ss[curated_key] = seed if seed in curated else None
-        where.pills("Curated seeds", list(curated), key=curated_key, on_change=_curated_pick, args=(key,),
-                    help="Seeds whose faces we picked by eye as clean examples.")
+        where.pills(i18n.t("playground.curated"), list(curated), key=curated_key, on_change=_curated_pick,
+                    args=(key,), help=i18n.t("playground.curated_help"))
     return int(seed)
 
 
@@ -385,15 +382,11 @@ def dims_caption(engine: pg.LatentEngine, state: pg.LatentState, key: str = "pg"
     chosen = st.session_state.get(f"{key}_dims") or []
     n = engine.noise_size
     if not chosen:
-        return (f"z has {n} numbers. Each one alone means little: the first layer mixes all of them. "
-                "Pick a dimension to see how much it moves the face compared with a semantic direction.")
+        return i18n.t("playground.dims_none", n=n)
     dim = int(chosen[0])
     base = engine.prior_code(state.seed, state.psi)
     dim_change, sefa_change = engine.dim_vs_sefa_change(base, dim, 2.0, state.psi)
-    return (f"z has {n} numbers. Moving z[{dim}] by 2 changes this face's pixels by "
-            f"{100 * dim_change:.1f} % on average; moving the top semantic direction by the same distance "
-            f"changes them by {100 * sefa_change:.1f} %. One dimension is one of {n} ingredients, "
-            "not a feature.")
+    return i18n.t("playground.dims_one", n=n, dim=dim, dim_change=100 * dim_change, sefa_change=100 * sefa_change)
 
 
 # -----------------------------------------------------------------------------
@@ -419,11 +412,23 @@ def first_run_state(known_models, key: str = "pg"):
 def sync_link(state: pg.LatentState, engine: pg.LatentEngine, shareable: bool) -> str:
     """Write the state into the URL (the address bar is the share link); return the link text."""
     params = pg.encode_query_params(state, default_k=engine.default_k, shareable_model=shareable)
+    if i18n.current() != i18n.DEFAULT:
+        params["lang"] = i18n.current()     # the link opens in the language it was copied in
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
     base = (st.context.url or "").split("?")[0]
     query = urlencode(params)
     return f"{base}?{query}" if query else (base or "?")
+
+
+def licence_note(info: ModelInfo) -> str:
+    """gan_core.playground.licence_note in the page's language (a model card's own licence as written)."""
+    english = pg.licence_note(info.name, info.architecture, info.licence)
+    if info.architecture == "pggan":
+        return i18n.t("playground.licence.pggan")
+    if english and english == pg.FACES64_LICENCE_NOTE:
+        return i18n.t("playground.licence.faces64")
+    return english
 
 
 @contextmanager
@@ -432,7 +437,7 @@ def errors_shown(what: str, where=None):
     try:
         yield
     except Exception as exc:  # Streamlit's rerun/stop signals are BaseExceptions and pass through
-        (where or st).error(f"{what} failed: {type(exc).__name__}: {str(exc)[:300]}")
+        (where or st).error(i18n.t("playground.failed", what=what, error=f"{type(exc).__name__}: {str(exc)[:300]}"))
 
 
 def timed(fn, *args, **kwargs):
