@@ -25,6 +25,7 @@ CONTENT = {lang: json.loads((ROOT / "content" / f"{lang}.json").read_text(encodi
 # page file -> nothing else needed to render it
 PERSIAN_PAGES = [
     "pages/0_Home.py",
+    "pages/1_Playground.py",
     "pages/2_Train.py",
     "pages/3_Experiments.py",
     "pages/4_What_is_a_GAN.py",
@@ -204,5 +205,35 @@ def test_train_page_after_two_runs_in_persian_shows_no_english_prose():
     assert at.success[0].value.startswith("آموزش تمام شد: 20 تکرار")
     assert len(at.get("plotly_chart")) >= 5
     texts = page_texts(at) + [str(p.proto.text) for p in at.get("progress")]
+    offenders = [(text[:80], run) for text in texts for run in english_prose(text)]
+    assert offenders == []
+
+
+def test_playground_share_link_keeps_the_language():
+    """The Playground rewrites the query string on every slider move; ?lang= must survive it."""
+    at = AppTest.from_file(str(ROOT / "pages" / "1_Playground.py"), default_timeout=120)
+    at.query_params["lang"] = "fa"
+    at.query_params["seed"] = "2"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.slider(key="pg_psi").set_value(0.5).run()
+    assert at.query_params["lang"] in ("fa", ["fa"])
+    link = next(c.value for c in at.code if "seed=2" in c.value)
+    assert "lang=fa" in link and "psi=0.5" in link
+
+
+@pytest.mark.parametrize("view", ["grid", "interp", "walk"])
+def test_every_playground_view_in_persian_shows_no_english_prose(view):
+    """The default view (the face) is checked above; the other tabs render only when open."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["lang"] = "fa"
+    at.session_state["pg_view"] = CONTENT["en"]["playground"]["views"][view]   # set in English: it follows
+    at.run()
+    at.switch_page("pages/1_Playground.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["pg_view"] == CONTENT["fa"]["playground"]["views"][view]
+    assert not at.error, [e.value for e in at.error]
+    texts = page_texts(at) + [str(b.proto.label) for b in at.get("download_button")]
+    texts += [str(tab.label) for tab in at.tabs]
     offenders = [(text[:80], run) for text in texts for run in english_prose(text)]
     assert offenders == []

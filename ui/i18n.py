@@ -168,7 +168,8 @@ def language_switch() -> str:
 # mirrored: KaTeX lays out an equation left to right, and a right-to-left
 # container would flip the order of its parts. Streamlit's elements carry
 # data-testid attributes; the rules scope "rtl" to text blocks of the main
-# area and put every KaTeX node and code block back to "ltr".
+# area and the sidebar's own content (the Train and Playground settings), and
+# put every KaTeX node and code block back to "ltr".
 RTL_CSS = """
 <style>
 [data-testid="stMain"] [data-testid="stMarkdownContainer"],
@@ -181,7 +182,15 @@ RTL_CSS = """
 [data-testid="stMain"] [data-testid="stAlertContentSuccess"],
 [data-testid="stMain"] [data-testid="stAlertContentWarning"],
 [data-testid="stMain"] [data-testid="stAlertContentError"],
-[data-testid="stMain"] [data-testid="stPageLink"] {
+[data-testid="stMain"] [data-testid="stPageLink"],
+[data-testid="stSidebarUserContent"] [data-testid="stMarkdownContainer"],
+[data-testid="stSidebarUserContent"] [data-testid="stCaptionContainer"],
+[data-testid="stSidebarUserContent"] [data-testid="stHeading"],
+[data-testid="stSidebarUserContent"] [data-testid="stWidgetLabel"],
+[data-testid="stSidebarUserContent"] [data-testid="stExpander"] summary,
+[data-testid="stSidebarUserContent"] [data-testid="stAlertContentInfo"],
+[data-testid="stSidebarUserContent"] [data-testid="stAlertContentWarning"],
+[data-testid="stSidebarUserContent"] [data-testid="stAlertContentError"] {
   direction: rtl;
   text-align: right;
 }
@@ -190,7 +199,8 @@ RTL_CSS = """
 [data-testid="stMain"] .stLatex,
 [data-testid="stMain"] [data-testid="stLatex"],
 [data-testid="stMain"] pre,
-[data-testid="stMain"] code {
+[data-testid="stMain"] code,
+[data-testid="stSidebarUserContent"] code {
   direction: ltr;
   unicode-bidi: isolate;
 }

@@ -329,41 +329,38 @@ def latent_controls(engine: pg.LatentEngine, model: str, seed: int, key: str = "
 
     ss.setdefault(f"{key}_psi", 1.0)
     psi = where.slider(
-        "Truncation ψ", pg.PSI_MIN, pg.PSI_MAX, step=pg.PSI_STEP, key=f"{key}_psi", persist_state=KEEP,
-        help="Pulls the face toward the average one. ψ < 1: cleaner, more typical faces but less variety "
-             "(ψ = 0 gives every seed the same face); ψ > 1: more variety and more artefacts.")
+        i18n.t("playground.psi"), pg.PSI_MIN, pg.PSI_MAX, step=pg.PSI_STEP, key=f"{key}_psi", persist_state=KEEP,
+        help=i18n.t("playground.psi_help"))
     if engine.kind == "pggan":
-        where.caption("PGGAN normalises z onto a sphere, so ψ here pulls the first layer's 4×4 features "
-                      "toward their average instead of scaling z.")
+        where.caption(i18n.t("playground.psi_pggan"))
         from gan_core.device import device_name
         from ui.i18n import t
 
         gpu = engine.device != "cpu"
         where.caption(t("presets.pggan_gpu" if gpu else "presets.pggan_cpu", name=device_name(engine.device)))
 
-    where.subheader("Semantic directions (SeFa)")
+    where.subheader(i18n.t("playground.sefa_title"))
     ss.setdefault(f"{key}_k", engine.default_k)
     ss[f"{key}_k"] = min(int(ss[f"{key}_k"]), engine.max_k)
-    k = where.number_input("How many directions", 1, engine.max_k, step=1, key=f"{key}_k", persist_state=KEEP,
-                           help="Directions in z that change the first layer's output most: the top eigenvectors "
-                                "of its weight (SeFa, Shen & Zhou 2021). Sorted by importance.")
+    k = where.number_input(i18n.t("playground.k"), 1, engine.max_k, step=1, key=f"{key}_k", persist_state=KEEP,
+                           help=i18n.t("playground.k_help"))
     _, eigvals = engine.directions(int(k))
     r = engine.sefa_range
     sefa = []
     for i in range(int(k)):
         ss.setdefault(f"{key}_sefa_{i}", 0.0)
-        value = where.slider(f"Semantic {i + 1:02d} (eigenvalue {float(eigvals[i]):.1f})", r.lo, r.hi,
+        value = where.slider(i18n.t("playground.semantic", i=i + 1, value=float(eigvals[i])), r.lo, r.hi,
                              step=r.step, key=f"{key}_sefa_{i}", persist_state=KEEP)
         if value != 0:
             sefa.append((i, float(value)))
 
-    where.subheader("Raw latent dimensions")
+    where.subheader(i18n.t("playground.raw_title"))
     dims_key = f"{key}_dims"
     ss[dims_key] = [d for d in ss.get(dims_key, []) if 0 <= d < engine.noise_size]
-    chosen = where.multiselect(f"Dimensions of z to edit (0 … {engine.noise_size - 1})",
+    chosen = where.multiselect(i18n.t("playground.dims", last=engine.noise_size - 1),
                                list(range(engine.noise_size)), key=dims_key, max_selections=pg.MAX_DIMS,
                                persist_state=KEEP,
-                               placeholder="Pick a few, e.g. 0 and 17")
+                               placeholder=i18n.t("playground.dims_placeholder"))
     dims = []
     for d in chosen:
         ss.setdefault(f"{key}_dim_{d}", 0.0)
@@ -372,8 +369,8 @@ def latent_controls(engine: pg.LatentEngine, model: str, seed: int, key: str = "
         if value != 0:
             dims.append((int(d), float(value)))
 
-    where.button("↺ Reset sliders", key=f"{key}_reset", on_click=reset_sliders, args=(key,),
-                 width="stretch", help="Semantic and raw sliders back to 0, ψ back to 1.")
+    where.button(i18n.t("playground.reset"), key=f"{key}_reset", on_click=reset_sliders, args=(key,),
+                 width="stretch", help=i18n.t("playground.reset_help"))
     return pg.LatentState(model=model, seed=seed, psi=float(psi), dims=tuple(dims), sefa=tuple(sefa), k=int(k))
 
 
@@ -429,6 +426,28 @@ def licence_note(info: ModelInfo) -> str:
     if english and english == pg.FACES64_LICENCE_NOTE:
         return i18n.t("playground.licence.faces64")
     return english
+
+
+# -----------------------------------------------------------------------------
+# the views (tabs): their value is their label, so it is kept in the current language
+
+
+def view_label(view: str) -> str:
+    """The tab label of a view ("face", "grid" ...) in the current language."""
+    return i18n.t(f"playground.views.{view}")
+
+
+def settle_view(views, key: str = "pg_view") -> None:
+    """Before the tabs are drawn: a view remembered in the other language (or set by a button)
+    becomes the same view's label in this one, so a language switch keeps the open tab."""
+    ss = st.session_state
+    current = ss.get(key)
+    if current is None:
+        return
+    for view in views:
+        if current in {i18n.text_in(lang, f"playground.views.{view}") for lang in i18n.LANGS}:
+            ss[key] = view_label(view)
+            return
 
 
 @contextmanager
