@@ -125,3 +125,23 @@ def test_train_page_in_persian_trains_and_reads_right_to_left(page, app_url):
     page.locator(".st-key-stop button").click()
     expect(page.get_by_text(re.compile(r"آموزش در گام \d+ متوقف شد"))).to_be_visible(timeout=WAIT_MS)
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_playground_in_persian_keeps_the_language_in_its_share_link(page, app_url):
+    expect = sync_api.expect
+    fa = CONTENT["fa"]["playground"]
+    page.goto(f"{app_url}/Playground?lang=fa")
+    expect(page.locator('[data-testid="stMain"] h1').first).to_have_text(fa["title"], timeout=WAIT_MS)
+    expect(page.locator('[data-testid="stMain"] [data-testid="stImage"] img').first).to_be_visible(timeout=WAIT_MS)
+    settle(page)
+    slider = page.get_by_role("slider", name=re.compile(r"معنایی 01"))
+    slider.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.search.includes('sefa=') && location.search.includes('lang=fa')",
+                           timeout=WAIT_MS)
+    settle(page)
+    expect(page.locator('[data-testid="stMain"] code').filter(has_text="lang=fa").first).to_be_visible(
+        timeout=WAIT_MS)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    screenshot(page, "playground_fa.png")
