@@ -3,7 +3,8 @@
     .venv/bin/python bench/bench_playground.py [--moves 30] [--threads 1] [--skip-pggan]
 
 1. faces64, direct: engine.code + engine.render (uncached: every move is a new
-   slider value) + the page's upscale to 512 and PNG encode. Also a cache hit.
+   slider value) + the page's upscale to 512 and PNG encode. Also a cache hit,
+   and a move of the named Age slider ("keep gender" on) with SeFa on too.
 2. faces64, AppTest: a full rerun of pages/1_Playground.py after moving a
    SeFa slider (the whole script: widgets, render, PNG, link), as the server
    does it for a browser.
@@ -41,8 +42,9 @@ def summary(times) -> str:
 
 def bench_direct(moves: int):
     from gan_core.hub import load_generator
+    from gan_core.latent import named_directions
 
-    engine = pg.LatentEngine(load_generator("faces64")[0])
+    engine = pg.LatentEngine(load_generator("faces64")[0], named=named_directions("faces64"))
     engine.face(pg.LatentState())  # warm-up: oneDNN picks kernels on the first call
     engine.directions(engine.default_k)
     render, page_path = [], []
@@ -55,6 +57,13 @@ def bench_direct(moves: int):
         t0 = time.perf_counter()
         png_bytes(upscale(engine.face(state), 512, "nearest"))
         page_path.append(time.perf_counter() - t0)
+    named = []
+    for i in range(moves):
+        state = pg.LatentState(seed=2000 + i, named=(("age|gender", round(-5 + 0.1 * (i % 100), 1)),),
+                               sefa=((0, 1.0),))
+        t0 = time.perf_counter()
+        png_bytes(upscale(engine.face(state), 512, "nearest"))
+        named.append(time.perf_counter() - t0)
     hits = []
     for _ in range(moves):
         t0 = time.perf_counter()
@@ -63,6 +72,7 @@ def bench_direct(moves: int):
     print("faces64 direct, per slider move:")
     print(f"  code + render (64x64, uncached)              {summary(render)}")
     print(f"  + upscale to 512 + PNG encode                 {summary(page_path)}")
+    print(f"  named Age slider (keep gender) + SeFa + PNG   {summary(named)}")
     print(f"  cache hit (same latent again)                 {summary(hits)}")
 
 
@@ -78,11 +88,12 @@ def bench_apptest(moves: int):
         return
     reruns = []
     for i in range(moves):
-        at.slider(key="pg_sefa_0").set_value(round(-6 + 0.2 * ((i + 1) % 60), 1))
+        slider = "pg_sefa_0" if i % 2 else "pg_named_age"   # alternate: a SeFa and a named slider move
+        at.slider(key=slider).set_value(round(-5 + 0.2 * ((i + 1) % 50), 1))
         t0 = time.perf_counter()
         at.run()
         reruns.append(time.perf_counter() - t0)
-    print("faces64 AppTest, whole page rerun after a SeFa slider move:")
+    print("faces64 AppTest, whole page rerun after a slider move (SeFa and named Age, alternating):")
     print(f"  first run (model load, imports warm)          {1000 * first:7.1f} ms")
     print(f"  rerun                                         {summary(reruns)}")
 

@@ -1,6 +1,12 @@
-"""Recompute the bundled face model's SWD against the 2,000 held-out real faces.
+"""Recompute the bundled face model's SWD and colour statistics against the 2,000 held-out real faces.
 
-    python bench/eval_faces.py [--zip ../shared/data/faces64.zip] [--model faces64] [--n 2000]
+    python bench/eval_faces.py [--zip ../shared/data/faces64.zip] [--model faces64 [OTHER ...]] [--n 2000]
+
+Both SWD variants are printed (per-set normalisation = the paper's, and
+shared normalisation by the real set's statistics), each with its own
+real-vs-real floor from the same run, plus per-channel colour statistics
+against the held-out photos. Several --model values (e.g. an older copy of the
+folder) are measured against the same real sets in one run.
 
 The held-out set is the same fixed split the training run used
 (gan_core.train.holdout_split with its fixed seed), so the images the model
@@ -9,6 +15,7 @@ vs as many training images) as the floor the metric can reach at this N.
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -34,7 +41,7 @@ def generate(generator, n, seed=0, batch=250):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--zip", default=str(DEFAULT_ZIP))
-    p.add_argument("--model", default="faces64")
+    p.add_argument("--model", nargs="+", default=["faces64"])
     p.add_argument("--n", type=int, default=2000)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
@@ -46,17 +53,24 @@ def main():
     train_idx, held_idx = holdout_split(len(images), 2000)
     held = images[held_idx][: args.n]
     print(f"loaded {len(images)} faces ({len(held)} held out) in {time.perf_counter() - t0:.1f} s")
-    generator, info = load_generator(args.model)
-    fake = generate(generator, len(held), seed=args.seed)
-    t0 = time.perf_counter()
-    result = metrics.swd(held, fake)
-    print(f"SWD x1e3, {args.model} vs held-out ({len(held)} vs {len(held)}): mean {result.mean:.2f}  "
-          + "  ".join(f"{k}px {v:.2f}" for k, v in result.levels.items())
-          + f"   ({time.perf_counter() - t0:.0f} s)")
     real = images[train_idx[torch.randperm(len(train_idx), generator=torch.Generator().manual_seed(1))[: len(held)]]]
-    floor = metrics.swd(held, real)
-    print(f"SWD x1e3, training faces vs held-out (the floor at this N): mean {floor.mean:.2f}  "
-          + "  ".join(f"{k}px {v:.2f}" for k, v in floor.levels.items()))
+    sets = [("training faces (the floor at this N)", real)]
+    for name in args.model:
+        generator, info = load_generator(name)
+        sets.append((name, generate(generator, len(held), seed=args.seed)))
+    for name, fake in sets:
+        for normalise in ("per_set", "shared"):
+            t0 = time.perf_counter()
+            result = metrics.swd(held, fake, normalise=normalise)
+            print(f"SWD x1e3 [{normalise}], {name} vs held-out ({len(held)} vs {len(held)}): mean {result.mean:.2f}  "
+                  + "  ".join(f"{k}px {v:.2f}" for k, v in result.levels.items())
+                  + f"   ({time.perf_counter() - t0:.0f} s)", flush=True)
+        stats = metrics.colour_stats(held, fake)
+        print(f"{name}: {stats}; worst {stats.worst:.1%}  (real mean "
+              + "/".join(f"{v:.1f}" for v in stats.real_mean) + ", std " + "/".join(f"{v:.1f}" for v in stats.real_std)
+              + "; this set mean " + "/".join(f"{v:.1f}" for v in stats.fake_mean)
+              + ", std " + "/".join(f"{v:.1f}" for v in stats.fake_std) + ")", flush=True)
+    print(f"load average: {os.getloadavg()}")
     return 0
 
 

@@ -182,3 +182,59 @@ def apply_directions(z: torch.Tensor, directions: torch.Tensor, alphas) -> torch
     if alphas.ndim == 0 or alphas.shape[-1] != directions.shape[0]:
         raise ValueError(f"need one alpha per direction ({directions.shape[0]}), got shape {tuple(alphas.shape)}")
     return z + alphas @ directions.to(device=z.device, dtype=z.dtype)
+
+
+# -----------------------------------------------------------------------------
+# named directions (InterFaceGAN): shipped with the model they belong to
+
+_PRETRAINED = __import__("pathlib").Path(__file__).resolve().parent.parent / "pretrained"
+# faces64: fitted by scripts/faces64_named_directions.py with the attribute model.
+NAMED_FILE = "named_directions.json"
+# PGGAN: InterFaceGAN's published boundaries (MIT), name -> (file, sign). The sign turns
+# CelebA's "Male" into "+ = more female"; see pretrained/interfacegan-pggan-celebahq/README.md.
+PGGAN_BOUNDARIES = {
+    "age": ("age", 1.0), "gender": ("gender", -1.0), "smile": ("smile", 1.0),
+    "eyeglasses": ("eyeglasses", 1.0), "pose": ("pose", 1.0),
+    "age|gender": ("age_c_gender", 1.0), "gender|age": ("gender_c_age", -1.0),
+}
+PGGAN_DIR = _PRETRAINED / "interfacegan-pggan-celebahq"
+
+
+def named_info(model: str) -> dict:
+    """The named directions' file of a model ({} when it has none): directions, measured effects, audit."""
+    import json
+
+    if not model or not set(model) <= set("abcdefghijklmnopqrstuvwxyz0123456789-_"):
+        return {}   # session and Hub models (their names hold ':' and '/') have no named directions
+    path = _PRETRAINED / model / NAMED_FILE
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text())
+
+
+def named_directions(model: str = "faces64") -> dict[str, torch.Tensor]:
+    """Named latent directions of a model: name -> unit Tensor(noise_size), float32.
+
+    faces64: "age" (+ = older), "gender" (+ = more female) and the conditional
+    "age|gender" (age's normal projected orthogonal to gender's: moves age,
+    keeps gender) and "gender|age"; linear boundaries in z fitted on the
+    attribute model's predictions of G(z) (InterFaceGAN, Shen et al. 2020).
+    PGGAN CelebA-HQ: InterFaceGAN's published boundaries, plus smile,
+    eyeglasses and pose. Add them to the code the generator sees (for PGGAN,
+    the pixel-normalised code). {} for a model without named directions.
+    """
+    import numpy as np
+
+    if model == "pggan-celebahq-1024":
+        out = {}
+        for name, (stem, sign) in PGGAN_BOUNDARIES.items():
+            vec = np.load(PGGAN_DIR / f"pggan_celebahq_{stem}_boundary.npy", allow_pickle=False).reshape(-1)
+            v = torch.from_numpy(sign * vec).float()
+            out[name] = v / v.norm()
+        return out
+    info = named_info(model)
+    out = {}
+    for name, values in info.get("directions", {}).items():
+        v = torch.tensor(values, dtype=torch.float32)
+        out[name] = v / v.norm()
+    return out

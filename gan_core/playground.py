@@ -115,7 +115,9 @@ class LatentState:
 
     dims: (dimension, offset) pairs for raw-z sliders; sefa: (index, alpha)
     pairs for the semantic sliders (only non-zero ones need to be there);
-    k: how many semantic sliders are shown (None: the model's default).
+    k: how many semantic sliders are shown (None: the model's default);
+    named: (name, alpha) pairs along the model's named directions
+    (latent.named_directions: "age", "gender", conditional "age|gender" ...).
     """
 
     model: str = DEFAULT_MODEL
@@ -124,6 +126,7 @@ class LatentState:
     dims: tuple[tuple[int, float], ...] = ()
     sefa: tuple[tuple[int, float], ...] = ()
     k: int | None = None
+    named: tuple[tuple[str, float], ...] = ()
 
     def sefa_alphas(self, k: int) -> list[float]:
         alphas = [0.0] * k
@@ -136,7 +139,9 @@ class LatentState:
 # -----------------------------------------------------------------------------
 # links: state <-> query parameters
 
-_PARAM_KEYS = ("model", "seed", "psi", "dims", "sefa", "k")
+_PARAM_KEYS = ("model", "seed", "psi", "dims", "sefa", "k", "named")
+NAMED_MIN, NAMED_MAX, NAMED_STEP = -5.0, 5.0, 0.1   # distance along a unit named direction
+_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz|")
 # Streamlit's own parameters: never ours to judge.
 _STREAMLIT_KEYS = ("embed", "embed_options", "lang")  # lang: the app-wide language (ui.i18n)
 
@@ -174,7 +179,32 @@ def encode_query_params(state: LatentState, *, default_k: int | None = None,
         out["sefa"] = sefa
     if state.k is not None and state.k != default_k:
         out["k"] = str(int(state.k))
+    named = ",".join(f"{n}:{_fmt(v)}" for n, v in sorted(state.named) if v != 0)
+    if named:
+        out["named"] = named
     return out
+
+
+def _parse_named(text: str, notes: list) -> tuple[tuple[str, float], ...]:
+    pairs: dict[str, float] = {}
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        name, sep, value_text = item.partition(":")
+        try:
+            if not sep or not name or not set(name) <= _NAME_CHARS or len(name) > 40:
+                raise ValueError
+            value = _finite(value_text)
+        except ValueError:
+            notes.append(f"Ignored named entry {item[:60]!r} from the link: expected name:value, for example age:1.5.")
+            continue
+        if not NAMED_MIN <= value <= NAMED_MAX:
+            notes.append(f"Ignored named entry {item[:60]!r} from the link: the value must be between "
+                         f"{_fmt(NAMED_MIN)} and {_fmt(NAMED_MAX)}.")
+            continue
+        pairs[name] = value
+    return tuple(sorted(pairs.items()))
 
 
 def _finite(text: str) -> float:
@@ -307,7 +337,8 @@ def decode_query_params(params: Mapping[str, object], known_models=(DEFAULT_MODE
     dims = _parse_pairs(values.get("dims", ""), "dims", noise_limit, DIM_MIN, DIM_MAX, MAX_DIMS, notes)
     sefa = _parse_pairs(values.get("sefa", ""), "sefa", MAX_SEMANTICS, -_ANY_SEFA, _ANY_SEFA,
                         MAX_SEMANTICS, notes)
-    return LatentState(model=model, seed=seed, psi=psi, dims=dims, sefa=sefa, k=k), notes
+    named = _parse_named(values.get("named", ""), notes)
+    return LatentState(model=model, seed=seed, psi=psi, dims=dims, sefa=sefa, k=k, named=named), notes
 
 
 # -----------------------------------------------------------------------------
@@ -341,8 +372,11 @@ class LatentEngine:
     simultaneous 1024 renders would each take twice as long anyway.
     """
 
-    def __init__(self, generator, cache_mb: float = 32.0):
+    def __init__(self, generator, cache_mb: float = 32.0, named: dict | None = None):
         self.generator = generator.eval()
+        # name -> unit direction (latent.named_directions), only those that fit this latent
+        self.named = {k: torch.as_tensor(v, dtype=torch.float32).reshape(-1) for k, v in (named or {}).items()
+                      if torch.as_tensor(v).numel() == int(generator.noise_size)}
         self.kind = "pggan" if isinstance(generator, PGGANGenerator) else "dcgan"
         self.noise_size = int(generator.noise_size)
         self.image_size = int(generator.image_size)
@@ -409,6 +443,9 @@ class LatentEngine:
         for dim, offset in state.dims:
             if 0 <= dim < self.noise_size:
                 z[0, dim] += float(offset)
+        for name, alpha in state.named:
+            if alpha != 0 and name in self.named:
+                z = z + float(alpha) * self.named[name]
         alphas = [(i, a) for i, a in state.sefa if a != 0 and i < self.max_k]
         if alphas:
             k = max(i for i, _ in alphas) + 1
@@ -442,7 +479,13 @@ class LatentEngine:
             else:
                 sefa.append((i, value))
                 k = max(k, i + 1)  # a non-zero slider must stay visible
-        return replace(state, dims=tuple(dims), sefa=tuple(sefa), k=k), notes
+        named = []
+        for name, value in state.named:
+            if name in self.named:
+                named.append((name, value))
+            else:
+                notes.append(f"Ignored the named slider {name!r}: this model has no such direction.")
+        return replace(state, dims=tuple(dims), sefa=tuple(sefa), k=k, named=tuple(named)), notes
 
     # -- rendering ------------------------------------------------------------------
 
@@ -625,5 +668,5 @@ __all__ = [
     "MAX_DIMS", "MAX_SEMANTICS", "CURATED_SEEDS", "FACES64_LICENCE_NOTE", "PGGAN_SEFA_RANGE",
     "DCGAN_SEFA_RANGE", "SliderRange", "LatentState", "LatentEngine", "curated_seeds", "default_seed",
     "licence_note", "encode_query_params", "decode_query_params", "grid_seeds", "latent_npy_bytes",
-    "QUALITY_SIZES", "PREVIEW_SIZE",
+    "QUALITY_SIZES", "PREVIEW_SIZE", "NAMED_MIN", "NAMED_MAX", "NAMED_STEP",
 ]

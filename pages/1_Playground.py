@@ -20,6 +20,7 @@ from gan_core.viz import gif_bytes, make_grid, png_bytes, upscale  # noqa: E402
 from ui import playground as ui  # noqa: E402
 from ui.i18n import t  # noqa: E402
 from ui.i18n import t  # noqa: E402
+from ui.photo import photo_view  # noqa: E402
 
 ss = st.session_state
 DISPLAY_SIZES = [256, 384, 512, 768, 1024]
@@ -98,6 +99,7 @@ st.markdown(t("playground.model_line", label=model.label, arch=model.info.archit
 licence = ui.licence_note(model.info)
 if licence:
     st.caption(f"{t('playground.licence_title')} {licence}")
+ui.bias_audit(model.source if model.shareable else "")
 
 
 # -- the four views (they read model, engine, state and code from above) -------------
@@ -116,7 +118,8 @@ def face_view():
                                    preview=engine.size_for("preview"),
                                    preview_s=engine.estimate_seconds(1, "preview")))
     slot = left.empty()
-    label = t("playground.face_label", seed=seed, psi=state.psi, sefa=len(state.sefa), raw=len(state.dims))
+    label = t("playground.face_label", seed=seed, psi=state.psi, named=len(state.named), sefa=len(state.sefa),
+              raw=len(state.dims))
     if engine.kind == "pggan" and full and not engine.is_cached(code, state.psi, "full"):
         # Quick look first, from the 256×256 toRGB head, then the full image replaces it.
         preview, secs = ui.timed(engine.face, state, "preview")
@@ -211,15 +214,16 @@ def walk_view():
     st.caption(t("playground.walk_text"))
 
 
-VIEW_KEYS = ["face", "grid", "interp", "walk"]
+VIEW_KEYS = ["face", "grid", "interp", "walk", "photo"]
 ui.settle_view(VIEW_KEYS)      # a view chosen in the other language (or by a button) opens here too
-face_tab, grid_tab, interp_tab, walk_tab = st.tabs(
+face_tab, grid_tab, interp_tab, walk_tab, photo_tab = st.tabs(
     [ui.view_label(v) for v in VIEW_KEYS], key="pg_view", on_change="rerun")
 
 # Only the open tab runs (on_change="rerun"): a slider move re-renders one view.
 VIEWS = [(face_tab, face_view, t("playground.view_names.face")), (grid_tab, grid_view, t("playground.view_names.grid")),
          (interp_tab, interp_view, t("playground.view_names.interp")),
-         (walk_tab, walk_view, t("playground.view_names.walk"))]
+         (walk_tab, walk_view, t("playground.view_names.walk")),
+         (photo_tab, lambda: photo_view(model, engine), t("playground.view_names.photo"))]
 for tab, view, what in VIEWS:
     if tab.open:
         with tab, ui.errors_shown(what):

@@ -278,3 +278,40 @@ def test_a_near_collapse_reads_low():
 def test_diversity_needs_two_images():
     with pytest.raises(ValueError, match="at least 2"):
         diversity(blobs(1, 32, seed=0))
+
+
+# -- SWD: shared normalisation and colour statistics ------------------------------
+
+
+def _contrast(images, factor, shift=0.0):
+    """A copy with contrast x factor about mid-grey and a brightness shift (grey levels)."""
+    x = (images.float() - 127.5) * factor + 127.5 + shift
+    return x.round().clamp(0, 255).to(torch.uint8)
+
+
+def test_a_contrast_scaled_copy_scores_near_the_floor_per_set_and_clearly_higher_shared(real):
+    fresh = blobs(200, 32, seed=2)
+    dimmer = _contrast(fresh, 0.9, 5.0)
+    floor_per_set, floor_shared = swd(real, fresh), swd(real, fresh, normalise="shared")
+    per_set, shared = swd(real, dimmer), swd(real, dimmer, normalise="shared")
+    # per set: the copy reads like another sample of the same data
+    assert per_set.mean < 1.2 * floor_per_set.mean
+    # shared: the same copy is clearly worse than a fresh sample (1.7x here; the toy set's
+    # coarse level has a high floor at N = 200, the finest level alone reads ~3x)
+    assert shared.mean > 1.4 * floor_shared.mean
+    assert shared.levels[32] > 2 * floor_shared.levels[32]
+    assert swd(real, real, normalise="shared").mean == 0.0
+
+
+def test_normalise_must_be_one_of_the_two_options(real):
+    with pytest.raises(ValueError, match="normalise"):
+        swd(real, real, normalise="global")
+
+
+def test_colour_stats_report_a_contrast_and_brightness_deficit(real):
+    stats = metrics.colour_stats(real, _contrast(real, 0.9, 10.0))
+    assert all(-0.13 < e < -0.07 for e in stats.std_error)       # ~10 % less contrast
+    assert all(e > 0.02 for e in stats.mean_error)               # brighter
+    assert stats.worst == max(abs(e) for e in stats.mean_error + stats.std_error)
+    assert metrics.colour_stats(real, real).worst == 0.0
+    assert "std" in str(stats) and "%" in str(stats)

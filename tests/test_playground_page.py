@@ -287,3 +287,30 @@ def test_load_with_progress_returns_the_model_and_turns_failures_into_messages(m
     # an unexpected failure is one sentence; its type and text (which may hold server paths) go to the log
     assert "broken-model failed unexpectedly" in at.error[0].value and "RuntimeError" not in at.error[0].value
     assert len(reports) == 12
+
+
+def test_named_sliders_come_first_and_move_the_face(default_face):
+    at = run_page()
+    assert_clean(at)
+    labels = [s.label for s in at.slider]
+    assert labels.index("Age") < labels.index(next(l for l in labels if l.startswith("Semantic 01")))
+    assert "Gender (+ = more female)" in labels
+    assert any("years on average" in c.value for c in at.caption)          # the measured effect
+    at.slider(key="pg_named_age").set_value(3.0).run()
+    assert_clean(at)
+    assert face(at) != default_face
+    assert at.query_params["named"] in ("age:3", ["age:3"])
+    at.toggle(key="pg_keep").set_value(True).run()                          # keep gender: the conditional one
+    assert_clean(at)
+    assert at.query_params["named"] in ("age|gender:3", ["age|gender:3"])
+    assert any("Bias audit" in e.label for e in at.expander)
+
+
+def test_keep_the_other_one_shows_the_conditional_directions_measured_effect():
+    at = run_page(session={"pg_keep": True})
+    assert_clean(at)
+    captions = [c.value for c in at.caption if "years on average" in c.value]
+    from gan_core.latent import named_info
+
+    e = named_info("faces64")["effects"]["age|gender"]           # the shipped measurement, not the plain age one
+    assert captions and f"{e['age_mean'] / e['distance']:+.1f} years" in captions[0]

@@ -162,3 +162,52 @@ def test_cli_command_round_trips_through_the_parser():
     argv = c.cli_command("runs/x").split()[3:]  # drop "python -m gan_core.train"
     again = config_from_args(build_parser().parse_args(argv))
     assert again == c
+
+
+def _channel_stats(generator, train_mode: bool, noise_size: int):
+    """Per-channel mean and std of 1,024 outputs in [0, 1], on a copy (train mode would move its stats)."""
+    import copy
+
+    g = copy.deepcopy(generator).train(train_mode)
+    z = torch.randn(1024, noise_size, generator=torch.Generator().manual_seed(5))
+    with torch.no_grad():
+        x = (g(z) + 1) / 2
+    return x.mean((0, 2, 3)), x.std((0, 2, 3))
+
+
+def test_ema_generator_has_standing_batch_norm_statistics():
+    # A short EMA run whose averaged weights are far from the live ones: eval mode must
+    # give what the same weights give with batch statistics (train mode), colour for colour.
+    c = tiny(conv_dim=8, noise_size=16, batch_size=32, iterations=60, sample_every=0, ema=0.95, lr=1e-3)
+    trainer = Trainer(c)
+    run_all(trainer)
+    g = trainer.generator
+    eval_mean, eval_std = _channel_stats(g, False, 16)
+    train_mean, train_std = _channel_stats(g, True, 16)
+    assert ((eval_mean - train_mean).abs() / train_mean).max() < 0.02
+    assert ((eval_std - train_std).abs() / train_std).max() < 0.02
+    # ... which the statistics copied from the live generator (the old way) do not give.
+    stale = __import__("copy").deepcopy(g)
+    for b_stale, b_live in zip(stale.buffers(), trainer.G.buffers()):
+        b_stale.copy_(b_live)
+    stale_mean, stale_std = _channel_stats(stale, False, 16)
+    assert max(((stale_mean - train_mean).abs() / train_mean).max(),
+               ((stale_std - train_std).abs() / train_std).max()) > 0.05
+
+
+def test_recompute_bn_stats_is_reproducible_and_leaves_the_global_rng_alone():
+    from gan_core.models import DCGenerator
+    from gan_core.models.mlp import MLPGenerator
+    from gan_core.train import recompute_bn_stats
+
+    g = DCGenerator(noise_size=8, conv_dim=4, image_size=16).eval()
+    torch.manual_seed(0)
+    before = torch.rand(1)
+    torch.manual_seed(0)
+    assert recompute_bn_stats(g, batches=3, batch_size=16) == 2     # linear_bn + the one non-RGB conv block
+    assert torch.equal(torch.rand(1), before)
+    assert not g.training and all(m.momentum == 0.1 for m in g.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    first = [b.clone() for b in g.buffers()]
+    recompute_bn_stats(g, batches=3, batch_size=16)
+    assert all(torch.equal(a, b) for a, b in zip(first, g.buffers()))
+    assert recompute_bn_stats(MLPGenerator(2, width=8), noise_size=2) == 0

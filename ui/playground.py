@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
+from gan_core import latent
 from gan_core import playground as pg
 from gan_core.hub import ModelInfo, ModelLoadError, hub_reference, load_checkpoint_zip, registry_labels
 from ui import i18n, uploads
@@ -233,7 +234,7 @@ def model_picker(key: str = "pg", where=None, default: str = pg.DEFAULT_MODEL,
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _shared_engine(source: str) -> pg.LatentEngine:
     # Same object load_model returns, so one generator serves the engine and the page.
-    return pg.LatentEngine(load_model(source)[0])
+    return pg.LatentEngine(load_model(source)[0], named=latent.named_directions(source))
 
 
 def engine_for(model: ActiveModel) -> pg.LatentEngine:
@@ -290,7 +291,8 @@ def reset_sliders(key: str = "pg", psi: bool = True) -> None:
     """Semantic and raw-dimension sliders back to 0 (and psi to 1): the seed's own face."""
     ss = st.session_state
     for name in list(ss.keys()):
-        if isinstance(name, str) and (name.startswith(f"{key}_sefa_") or name.startswith(f"{key}_dim_")):
+        if isinstance(name, str) and (name.startswith(f"{key}_sefa_") or name.startswith(f"{key}_dim_")
+                                      or name.startswith(f"{key}_named_")):
             ss[name] = 0.0
     if psi:
         ss[f"{key}_psi"] = 1.0
@@ -300,8 +302,10 @@ def forget_sliders(key: str = "pg") -> None:
     """After a model switch: the old ranges and dimensions may not exist in the new model."""
     ss = st.session_state
     for name in list(ss.keys()):
-        if isinstance(name, str) and (name.startswith(f"{key}_sefa_") or name.startswith(f"{key}_dim_")):
+        if isinstance(name, str) and (name.startswith(f"{key}_sefa_") or name.startswith(f"{key}_dim_")
+                                      or name.startswith(f"{key}_named_")):
             del ss[name]
+    ss.pop(f"{key}_keep", None)
     ss.pop(f"{key}_dims", None)
     ss.pop(f"{key}_k", None)
 
@@ -319,6 +323,67 @@ def apply_state(state: pg.LatentState, key: str = "pg") -> None:
         ss[f"{key}_dim_{d}"] = float(value)
     for i, value in state.sefa:
         ss[f"{key}_sefa_{i}"] = float(value)
+    for name, value in state.named:
+        base = name.split("|")[0]
+        ss[f"{key}_named_{base}"] = float(value)
+        if "|" in name:
+            ss[f"{key}_keep"] = True
+
+
+# The sliders of the named directions, in order; a conditional variant replaces
+# the plain one when "keep the other one" is on.
+NAMED_ORDER = ("age", "gender", "smile", "eyeglasses", "pose")
+KEEP_PAIRS = {"age": "age|gender", "gender": "gender|age"}
+
+
+def named_effect_caption(base: str, effects: dict, name: str | None = None) -> str:
+    """'+1 ≈ +N years on average ...' from the measured effect of +3 along direction `name`
+    (default `base`; e.g. base "age", name "age|gender" when the other one is kept)."""
+    e = effects.get(name or base)
+    if not e or base not in ("age", "gender"):
+        return ""
+    years, female = e["age_mean"] / e["distance"], e["female_mean"] / e["distance"]
+    return i18n.t(f"named.effect_{base}", years=years, female=female)
+
+
+def sefa_effect_caption(effect: dict) -> str:
+    """What a SeFa direction measurably changes (age, gender, both, none), per unit of slider."""
+    years, female = effect["age_mean"] / effect["distance"], effect["female_mean"] / effect["distance"]
+    return i18n.t(f"named.sefa_{effect['reading']}", years=years, female=female)
+
+
+def named_controls(engine: pg.LatentEngine, model: str, key: str = "pg", where=None) -> tuple:
+    """Named sliders (Age, Gender, ... and "keep the other one"), each captioned with its measured
+    effect. Returns the (name, alpha) pairs for the state; () for a model without named directions."""
+    if not engine.named:
+        return ()
+    where = where or st
+    ss = st.session_state
+    info = latent.named_info(model)
+    effects = info.get("effects", {})
+    where.subheader(i18n.t("named.title"))
+    where.caption(i18n.t("named.intro"))
+    has_pairs = all(v in engine.named for v in KEEP_PAIRS.values())
+    keep = False
+    if has_pairs:
+        ss.setdefault(f"{key}_keep", False)
+        keep = where.toggle(i18n.t("named.keep"), key=f"{key}_keep", persist_state=KEEP, help=i18n.t("named.keep_help"))
+    named = []
+    for base in NAMED_ORDER:
+        if base not in engine.named:
+            continue
+        name = KEEP_PAIRS[base] if keep and base in KEEP_PAIRS else base
+        ss.setdefault(f"{key}_named_{base}", 0.0)
+        value = where.slider(i18n.t(f"named.{base}"), pg.NAMED_MIN, pg.NAMED_MAX, step=pg.NAMED_STEP,
+                             key=f"{key}_named_{base}", persist_state=KEEP)
+        caption = named_effect_caption(base, effects, name)
+        if caption:
+            where.caption(caption)
+        if value != 0:
+            named.append((name, float(value)))
+    if engine.kind == "pggan":
+        where.caption(i18n.t("named.pggan_sign") + " " + i18n.t("named.pggan_credit"))
+    return tuple(named)
 
 
 def latent_controls(engine: pg.LatentEngine, model: str, seed: int, key: str = "pg",
@@ -339,6 +404,9 @@ def latent_controls(engine: pg.LatentEngine, model: str, seed: int, key: str = "
         gpu = engine.device != "cpu"
         where.caption(t("presets.pggan_gpu" if gpu else "presets.pggan_cpu", name=device_name(engine.device)))
 
+    named = named_controls(engine, model, key, where)
+    sefa_effects = latent.named_info(model).get("sefa_effects", [])
+
     where.subheader(i18n.t("playground.sefa_title"))
     ss.setdefault(f"{key}_k", engine.default_k)
     ss[f"{key}_k"] = min(int(ss[f"{key}_k"]), engine.max_k)
@@ -351,6 +419,8 @@ def latent_controls(engine: pg.LatentEngine, model: str, seed: int, key: str = "
         ss.setdefault(f"{key}_sefa_{i}", 0.0)
         value = where.slider(i18n.t("playground.semantic", i=i + 1, value=float(eigvals[i])), r.lo, r.hi,
                              step=r.step, key=f"{key}_sefa_{i}", persist_state=KEEP)
+        if i < len(sefa_effects):
+            where.caption(sefa_effect_caption(sefa_effects[i]))
         if value != 0:
             sefa.append((i, float(value)))
 
@@ -371,7 +441,36 @@ def latent_controls(engine: pg.LatentEngine, model: str, seed: int, key: str = "
 
     where.button(i18n.t("playground.reset"), key=f"{key}_reset", on_click=reset_sliders, args=(key,),
                  width="stretch", help=i18n.t("playground.reset_help"))
-    return pg.LatentState(model=model, seed=seed, psi=float(psi), dims=tuple(dims), sefa=tuple(sefa), k=int(k))
+    return pg.LatentState(model=model, seed=seed, psi=float(psi), dims=tuple(dims), sefa=tuple(sefa), k=int(k),
+                          named=named)
+
+
+def bias_audit(model: str, where=None) -> None:
+    """An expander: predicted age histogram and gender share of generated faces vs training photos."""
+    audit = latent.named_info(model).get("audit")
+    if not audit:
+        return
+    from gan_core.attributes import audit_reading
+
+    with (where or st).expander(i18n.t("named.audit_title")):
+        st.caption(i18n.t("named.audit_intro", n_generated=audit["n_generated"], n_photos=audit["n_photos"]))
+        import pandas as pd
+
+        table = pd.DataFrame({i18n.t("named.audit_generated"): audit["generated"],
+                              i18n.t("named.audit_photos"): audit["photos"]}, index=audit["bins"])
+        st.bar_chart(table, x_label=i18n.t("named.audit_age_axis"), y_label=i18n.t("named.audit_share_axis"),
+                     stack=False, height=260)
+        st.markdown(i18n.t("named.audit_female", generated=audit["generated_female"], photos=audit["photos_female"],
+                           labels=audit["labels_female"]))
+        under, over = audit_reading(audit["generated"], audit["photos"])
+        ratio = lambda pairs: ", ".join(i18n.t("named.audit_ratio", bin=b, ratio=r) for b, r in pairs)  # noqa: E731
+        if under:
+            st.markdown(i18n.t("named.audit_under", bins=ratio(under)))
+        if over:
+            st.markdown(i18n.t("named.audit_over", bins=ratio(over)))
+        if not under and not over:
+            st.markdown(i18n.t("named.audit_balanced"))
+        st.caption(i18n.t("named.audit_note"))
 
 
 def dims_caption(engine: pg.LatentEngine, state: pg.LatentState, key: str = "pg") -> str:
@@ -432,9 +531,13 @@ def licence_note(info: ModelInfo) -> str:
 # the views (tabs): their value is their label, so it is kept in the current language
 
 
+def _view_key(view: str) -> str:
+    return "photo.tab" if view == "photo" else f"playground.views.{view}"   # the photo view names itself
+
+
 def view_label(view: str) -> str:
-    """The tab label of a view ("face", "grid" ...) in the current language."""
-    return i18n.t(f"playground.views.{view}")
+    """The tab label of a view ("face", "grid" ... "photo") in the current language."""
+    return i18n.t(_view_key(view))
 
 
 def settle_view(views, key: str = "pg_view") -> None:
@@ -445,7 +548,7 @@ def settle_view(views, key: str = "pg_view") -> None:
     if current is None:
         return
     for view in views:
-        if current in {i18n.text_in(lang, f"playground.views.{view}") for lang in i18n.LANGS}:
+        if current in {i18n.text_in(lang, _view_key(view)) for lang in i18n.LANGS}:
             ss[key] = view_label(view)
             return
 

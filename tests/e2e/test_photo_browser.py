@@ -1,0 +1,82 @@
+"""Your photo, in a real browser: upload a JPEG through the file input, get the
+reconstruction, move a slider, download the edited face.
+
+The photo is a generated face pasted off-centre into a bigger noisy picture
+(never a real person's photo in the repository). A screenshot of the result goes
+to test-output/photo.png. Skips cleanly without playwright or chromium.
+"""
+
+import io
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+sync_api = pytest.importorskip("playwright.sync_api")
+from streamlit_server import CHROMIUM_ARGS, ROOT, streamlit_app  # noqa: E402
+
+sys.path.insert(0, str(ROOT))
+from gan_core.data import to_uint8  # noqa: E402
+from gan_core.hub import load_generator  # noqa: E402
+
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed (apt-get install -y chromium)")
+WAIT_MS = 120_000
+
+
+def photo_file(tmp_path) -> Path:
+    generator, _ = load_generator("faces64")
+    with torch.no_grad():
+        face = to_uint8(generator(torch.randn(1, 128, generator=torch.Generator().manual_seed(11))))[0]
+    big = Image.fromarray(face.permute(1, 2, 0).numpy()).resize((260, 260), Image.Resampling.BICUBIC)
+    canvas = Image.fromarray(np.random.default_rng(1).integers(70, 120, (720, 960, 3)).astype(np.uint8))
+    canvas.paste(big, (620, 90))
+    path = tmp_path / "selfie.jpg"
+    canvas.save(path, format="JPEG", quality=92)
+    return path
+
+
+def test_upload_reconstruct_edit_download(tmp_path):
+    expect = sync_api.expect
+    with streamlit_app(GAN_PLAYGROUND_INVERT_STEPS="20") as url, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 2200}, accept_downloads=True)
+        page = context.new_page()
+        page.goto(url + "/Playground")
+        page.wait_for_selector('[data-testid="stImage"] img', timeout=WAIT_MS)
+        page.get_by_role("tab", name="Your photo").click()
+        expect(page.get_by_text("never written to disk")).to_be_visible(timeout=WAIT_MS)
+
+        page.get_by_test_id("stTabs").locator('input[type="file"]').set_input_files(str(photo_file(tmp_path)))
+        expect(page.get_by_text("Reconstruction error")).to_be_visible(timeout=WAIT_MS)
+        expect(page.get_by_text("No face was found")).to_have_count(0)
+        assert page.locator('[data-testid="stException"]').count() == 0
+
+        edited = page.locator('[data-testid="stImage"] img').last
+        before = edited.get_attribute("src")
+        slider = page.get_by_test_id("stTabs").get_by_role("slider", name=re.compile(r"Semantic 01"))
+        slider.focus()
+        for _ in range(10):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            """before => {
+                const imgs = document.querySelectorAll('[data-testid="stImage"] img');
+                return imgs.length && imgs[imgs.length - 1].getAttribute('src') !== before;
+            }""", arg=before, timeout=WAIT_MS)
+
+        out = ROOT / "test-output"
+        out.mkdir(exist_ok=True)
+        page.screenshot(path=str(out / "photo.png"), full_page=True)
+
+        with page.expect_download(timeout=WAIT_MS) as info:
+            page.get_by_role("button", name=re.compile(r"Edited face \(PNG\)")).click()
+        saved = tmp_path / info.value.suggested_filename
+        info.value.save_as(saved)
+        assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        context.close()
+        browser.close()
