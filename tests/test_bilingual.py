@@ -222,16 +222,20 @@ def test_playground_share_link_keeps_the_language():
     assert "lang=fa" in link and "psi=0.5" in link
 
 
-@pytest.mark.parametrize("view", ["grid", "interp", "walk"])
+def view_label(lang, view):
+    return CONTENT[lang]["photo"]["tab"] if view == "photo" else CONTENT[lang]["playground"]["views"][view]
+
+
+@pytest.mark.parametrize("view", ["grid", "interp", "walk", "photo"])
 def test_every_playground_view_in_persian_shows_no_english_prose(view):
     """The default view (the face) is checked above; the other tabs render only when open."""
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["lang"] = "fa"
-    at.session_state["pg_view"] = CONTENT["en"]["playground"]["views"][view]   # set in English: it follows
+    at.session_state["pg_view"] = view_label("en", view)   # chosen in English: the same view opens in Persian
     at.run()
     at.switch_page("pages/1_Playground.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.session_state["pg_view"] == CONTENT["fa"]["playground"]["views"][view]
+    assert at.session_state["pg_view"] == view_label("fa", view)
     assert not at.error, [e.value for e in at.error]
     texts = page_texts(at) + [str(b.proto.label) for b in at.get("download_button")]
     texts += [str(tab.label) for tab in at.tabs]

@@ -137,7 +137,7 @@ def test_lr_0_1_diverges_with_the_explanation_and_no_exception():
     at = page(tr_lr=0.1, tr_conv_dim=16, tr_batch_size=16, tr_noise_size=100, tr_iterations=400,
               tr_sample_every=5)
     assert "expect this run to diverge" in texts(at.warning)
-    at.button(key="start").click().run()
+    at.button(key="start").click().run(timeout=240)    # up to 400 steps inline: about a minute on a busy CPU
     assert not at.exception
     errors = texts(at.error)
     assert "The run diverged" in errors and "Diverged at step" in errors
