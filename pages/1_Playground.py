@@ -91,7 +91,7 @@ except Exception as exc:  # no traceback on screen: say what failed and stop her
     st.stop()
 
 if ss.get("pg_notes"):
-    st.warning(t("playground.link_notes") + "\n\n" + "\n".join(f"- {n}" for n in ss["pg_notes"]))
+    st.warning(t("playground.link_notes") + "\n\n" + "\n".join(f"- {ui.link_note(n)}" for n in ss["pg_notes"]))
     st.button(t("playground.dismiss"), key="pg_notes_ok", on_click=dismiss_notes)
 
 st.markdown(t("playground.model_line", label=model.label, arch=model.info.architecture.upper(),

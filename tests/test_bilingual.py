@@ -241,3 +241,56 @@ def test_every_playground_view_in_persian_shows_no_english_prose(view):
     texts += [str(tab.label) for tab in at.tabs]
     offenders = [(text[:80], run) for text in texts for run in english_prose(text)]
     assert offenders == []
+
+
+def engine_link_notes() -> list[str]:
+    """Every kind of note gan_core.playground writes about a link it cannot fully use."""
+    from gan_core import playground as pg
+    from gan_core.hub import load_generator
+
+    many = ",".join(f"{i}:0.5" for i in range(pg.MAX_DIMS + 1))
+    params = {"seed": "abc", "psi": "nan", "model": "no-such-model", "k": "0", "foo": "1",
+              "dims": "1:x,9999:1,3:99," + many, "sefa": "x" * (pg.MAX_PARAM_CHARS + 1),
+              "named": "age,age:99"}
+    _, notes = pg.decode_query_params(params)
+    engine = pg.LatentEngine(load_generator("faces64")[0])
+    r = engine.sefa_range
+    state = pg.LatentState(dims=((engine.noise_size + 5, 1.0),), k=pg.MAX_SEMANTICS,
+                           sefa=((0, r.hi * 10), (pg.MAX_SEMANTICS - 1, 0.5)), named=(("no-such", 1.0),))
+    notes += engine.fit_state(state)[1]
+    from gan_core.models.dcgan import DCGenerator
+
+    small = pg.LatentEngine(DCGenerator(noise_size=16, conv_dim=4, image_size=16))   # fewer directions than asked
+    notes += small.fit_state(pg.LatentState(k=pg.MAX_SEMANTICS, sefa=((pg.MAX_SEMANTICS - 1, 0.5),)))[1]
+    return notes
+
+
+def test_link_notes_are_said_in_persian(monkeypatch):
+    """content/en.json playground.notes mirrors gan_core's wording exactly (it is how the page
+    recognises a note), and every note reads in Persian without English prose."""
+    from ui import i18n
+    from ui import playground as ui
+
+    notes = engine_link_notes()
+    keys = set()
+    for note in notes:
+        matched = [key for key, pattern in ui._note_patterns() if pattern.fullmatch(note)]
+        assert matched, note
+        keys.add(matched[0])
+    assert keys == set(CONTENT["en"]["playground"]["notes"])
+    assert ui.link_note(notes[0]) == notes[0]                       # English: gan_core's own words
+    monkeypatch.setattr(i18n, "current", lambda: "fa")
+    for note in notes:
+        persian = ui.link_note(note)
+        assert persian != note and english_prose(persian) == [], persian
+
+
+def test_a_broken_persian_link_is_explained_in_persian():
+    at = AppTest.from_file(str(ROOT / "pages" / "1_Playground.py"), default_timeout=120)
+    for key, value in {"lang": "fa", "seed": "abc", "psi": "nan", "model": "no-such-model", "dims": "1:x"}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    warning = at.warning[0].value
+    assert CONTENT["fa"]["playground"]["link_notes"] in warning and "seed='abc'" in warning
+    assert english_prose(warning) == []

@@ -9,11 +9,13 @@ without fighting Streamlit's widget state.
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -503,6 +505,29 @@ def first_run_state(known_models, key: str = "pg"):
     if state.model != pg.DEFAULT_MODEL:
         request_model(state.model, key)
     return state
+
+
+@lru_cache(maxsize=1)
+def _note_patterns() -> tuple:
+    """gan_core's link notes, as regular expressions made from their English templates
+    (content/en.json playground.notes mirrors gan_core.playground's wording; a test checks it)."""
+    out = []
+    for key, template in i18n.load_content(i18n.DEFAULT)["playground"]["notes"].items():
+        parts = re.split(r"\{(\w+)\}", template)
+        regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
+        out.append((key, re.compile(regex, re.S)))
+    return tuple(out)
+
+
+def link_note(note: str) -> str:
+    """One of gan_core's notes about an ignored link value, in the page's language."""
+    if i18n.current() == i18n.DEFAULT:
+        return note
+    for key, pattern in _note_patterns():
+        match = pattern.fullmatch(note)
+        if match:
+            return i18n.t(f"playground.notes.{key}", **match.groupdict())
+    return i18n.engine_text(note)        # a note this page does not know yet: gan_core's own words
 
 
 def sync_link(state: pg.LatentState, engine: pg.LatentEngine, shareable: bool) -> str:
