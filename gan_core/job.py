@@ -145,7 +145,9 @@ class Snapshot:
     iteration: int
     total: int
     message: str = ""                 # the engine's final message (divergence explanation included)
+    detail: dict = field(default_factory=dict)   # the final message's facts (FinalEvent.detail)
     error: str = ""                   # for status "error": what went wrong, in words
+    error_kind: str = ""              # "value" | "memory" | "crash" | "unknown" (see error_kind)
     stop_reason: str = ""
     elapsed: float = 0.0
     its_per_sec: float = 0.0
@@ -187,11 +189,21 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours} h {m:02d} min"
 
 
+def error_kind(exc: BaseException) -> str:
+    """"value" (a ValueError: gan_core wrote it for users), "memory" or "crash"."""
+    if isinstance(exc, ValueError):
+        return "value"
+    if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
+        return "memory"
+    return "crash"
+
+
 def describe_error(exc: BaseException) -> str:
     """One line a user can act on; ValueErrors from gan_core are already written for users."""
-    if isinstance(exc, ValueError):
+    kind = error_kind(exc)
+    if kind == "value":
         return str(exc)
-    if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
+    if kind == "memory":
         return "The run ran out of memory: try a smaller batch size, a smaller conv_dim or fewer images."
     return f"The training crashed ({type(exc).__name__}: {str(exc)[:300]})."
 
@@ -240,6 +252,8 @@ class TrainingJob:
         self._status = "starting"
         self._iteration = 0
         self._message = ""
+        self._detail = {}
+        self._error_kind = ""
         self._error = ""
         self._stop_reason = ""
         self._elapsed = 0.0
@@ -349,11 +363,13 @@ class TrainingJob:
             with self._lock:
                 self._status = "error"
                 self._error = describe_error(exc)
+                self._error_kind = error_kind(exc)
         finally:
             with self._lock:
                 if self._status not in FINAL:
                     self._status = "error"
                     self._error = "The training loop ended without reporting how (this is a bug)."
+                    self._error_kind = "unknown"
                 if self._started_at is not None:
                     self._elapsed = time.perf_counter() - self._started_at
             self._done.set()
@@ -438,6 +454,7 @@ class TrainingJob:
             elif kind in FINAL_KINDS:
                 self._status = kind
                 self._message = ev.message
+                self._detail = dict(ev.detail)
                 if kind == "stopped" and self._stop_reason:
                     self._message = f"{ev.message.rstrip('.')} ({self._stop_reason})."
 
@@ -461,7 +478,8 @@ class TrainingJob:
             latest = self._timeline.latest
             return Snapshot(
                 status=self._status, iteration=self._iteration, total=self.config.iterations,
-                message=self._message, error=self._error, stop_reason=self._stop_reason,
+                message=self._message, detail=dict(self._detail), error=self._error,
+                error_kind=self._error_kind, stop_reason=self._stop_reason,
                 elapsed=self._elapsed, its_per_sec=self._rate, eta_s=self._eta(),
                 curves=self._curves.to_dict(),
                 metrics={name: s.to_dict() for name, s in self._metrics.items()},

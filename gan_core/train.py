@@ -162,6 +162,9 @@ class MetricEvent(Event):
 class FinalEvent(Event):
     message: str = ""
     elapsed: float = 0.0
+    # The message's facts as data, so a page can say it in another language:
+    # {"cause": "nonfinite" | "exploded" | "saturated", "advice": "lr" | "sn" | "generic", ...}
+    detail: dict = field(default_factory=dict)
 
 
 FINAL_KINDS = ("done", "stopped", "diverged")
@@ -271,6 +274,7 @@ class Trainer:
         # Divergence needs persistence: one wild step can recover, a streak does not.
         self._explode_streak = 0
         self._saturated_streak = 0
+        self._problem: dict = {}     # what the divergence message says, as data (FinalEvent.detail)
         if not c.is_toy:
             ref = self.reference[:256]
             self._real_saturation = float(((ref <= 2) | (ref >= 253)).float().mean())
@@ -475,7 +479,7 @@ class Trainer:
                 if problem:
                     yield last
                     self.refresh_ema_stats()
-                    yield FinalEvent("diverged", it, problem, now - start)
+                    yield FinalEvent("diverged", it, problem, now - start, detail=self._problem)
                     return
                 yield last
 
@@ -485,7 +489,7 @@ class Trainer:
                 problem = self._saturation(sample_ev, it)
                 yield sample_ev
                 if problem:
-                    yield FinalEvent("diverged", it, problem, time.perf_counter() - start)
+                    yield FinalEvent("diverged", it, problem, time.perf_counter() - start, detail=self._problem)
                     return
             if (c.metric_every and it % c.metric_every == 0) or (c.metric_every and it == c.iterations):
                 self._refresh_for_grid()
@@ -538,10 +542,13 @@ class Trainer:
         c = self.config
         lr = max(c.lr, c.lr_d or 0)
         if lr >= 5e-3:
+            self._problem.update(advice="lr", lr=lr)
             return (f"The likely cause is the learning rate: {lr:g} is far too high for Adam here "
                     f"(DCGANs train at about 2e-4). Try 2e-4 or 1e-3.")
         if not c.spectral_norm and c.loss in ("bce", "hinge"):
+            self._problem["advice"] = "sn"
             return "Try spectral norm on the discriminator, a lower learning rate, or the least-squares loss."
+        self._problem["advice"] = "generic"
         return "Try a lower learning rate, spectral norm on the discriminator, or fewer discriminator steps."
 
     EXPLODE_PATIENCE = 10     # logged steps in a row above the loss's threshold
@@ -552,12 +559,16 @@ class Trainer:
         for key, label in names.items():
             v = stats[key]
             if not math.isfinite(v):
+                self._problem = {"cause": "nonfinite", "step": it, "net": key,
+                                 "value": "nan" if math.isnan(v) else "inf"}
                 return (f"Diverged at step {it}: {label} became {'NaN' if math.isnan(v) else 'infinite'}. "
                         + self._advice())
         worst = max(names, key=lambda k: abs(stats[k]))
         if abs(stats[worst]) > self.loss.explode_threshold:
             self._explode_streak += 1
             if self._explode_streak >= self.EXPLODE_PATIENCE:
+                self._problem = {"cause": "exploded", "step": it, "net": worst, "value": stats[worst],
+                                 "loss": self.config.loss, "threshold": self.loss.explode_threshold}
                 return (f"Diverged at step {it}: {names[worst]} exploded to {stats[worst]:.3g} and stayed "
                         f"there (healthy values for {self.config.loss} stay below "
                         f"{self.loss.explode_threshold:g}). " + self._advice())
@@ -584,6 +595,7 @@ class Trainer:
         else:
             self._saturated_streak = 0
         if self._saturated_streak >= self.SATURATION_PATIENCE:
+            self._problem = {"cause": "saturated", "step": it, "share": saturated}
             return (f"Diverged at step {it}: {saturated:.0%} of the generated pixels are stuck at pure black/white/"
                     f"primary colours (the generator's tanh output saturated), so its gradients vanished. "
                     + self._advice())

@@ -8,14 +8,17 @@ the address bar is the share link.
 import numpy as np
 import streamlit as st
 
+from ui import i18n
 from ui.common import page_setup
 
-page_setup("Latent playground", "🎚️")
+i18n.init()
+page_setup(i18n.t("playground.page_title"), "🎚️")
 
 from gan_core import playground as pg  # noqa: E402  (after set_page_config)
 from gan_core.hub import REGISTRY  # noqa: E402
 from gan_core.viz import gif_bytes, make_grid, png_bytes, upscale  # noqa: E402
 from ui import playground as ui  # noqa: E402
+from ui.i18n import t  # noqa: E402
 from ui.i18n import t  # noqa: E402
 from ui.photo import photo_view  # noqa: E402
 
@@ -36,7 +39,7 @@ def use_seed(seed: int) -> None:
     """A grid tile's button: make it the current face, unedited, and show it."""
     ss["pg_seed"] = int(seed)
     ui.reset_sliders("pg", psi=False)
-    ss["pg_view"] = "Face"
+    ss["pg_view"] = ui.view_label("face")
 
 
 def dismiss_notes() -> None:
@@ -53,17 +56,16 @@ def on_request(key: str, signature, n: int, quality: str) -> bool:
     if engine.kind == "dcgan" or ss.get(key) == signature:
         return True
     size = engine.size_for(quality)
-    if st.button(f"Render {n} faces at {size}×{size} (about {engine.estimate_seconds(n, quality):.0f} s)",
+    if st.button(t("playground.render", n=n, size=size, seconds=engine.estimate_seconds(n, quality)),
                  key=f"{key}_go", type="primary"):
         ss[key] = signature
         return True
-    st.caption("PGGAN faces take about a second each on this CPU, so this view renders when you ask.")
+    st.caption(t("playground.render_caption"))
     return False
 
 
-st.title("🎚️ Latent playground")
-st.caption("A generator turns a vector z of random numbers into a face. A seed picks z; the sliders move it. "
-           "Every face here is computed on the server's CPU as you move a slider.")
+st.title(t("playground.title"))
+st.caption(t("playground.intro"))
 
 # A shared link: read once per browser session, before any widget is drawn.
 link_state = ui.first_run_state(known_models=list(REGISTRY))
@@ -77,7 +79,7 @@ try:
             ss["pg_notes"] = ss.get("pg_notes", []) + more
             ui.apply_state(fitted)
 
-        st.subheader("Seed")
+        st.subheader(t("playground.seed"))
         curated = pg.curated_seeds(model.info.name)
         seed = ui.seed_control("pg", curated, default=pg.default_seed(model.info.name))
         state = ui.latent_controls(engine, model.source, seed)
@@ -85,19 +87,18 @@ try:
     code = engine.code(state)
     link = ui.sync_link(state, engine, model.shareable)
 except Exception as exc:  # no traceback on screen: say what failed and stop here
-    st.error(f"The playground could not start: {type(exc).__name__}: {str(exc)[:300]}")
+    st.error(t("playground.start_failed", error=f"{type(exc).__name__}: {str(exc)[:300]}"))
     st.stop()
 
 if ss.get("pg_notes"):
-    st.warning("Some values in the link were ignored, the rest was restored:\n\n"
-               + "\n".join(f"- {n}" for n in ss["pg_notes"]))
-    st.button("Dismiss", key="pg_notes_ok", on_click=dismiss_notes)
+    st.warning(t("playground.link_notes") + "\n\n" + "\n".join(f"- {ui.link_note(n)}" for n in ss["pg_notes"]))
+    st.button(t("playground.dismiss"), key="pg_notes_ok", on_click=dismiss_notes)
 
-st.markdown(f"**{model.label}** · {model.info.architecture.upper()} · "
-            f"{engine.image_size}×{engine.image_size} · z has {engine.noise_size} dimensions")
-licence = pg.licence_note(model.info.name, model.info.architecture, model.info.licence)
+st.markdown(t("playground.model_line", label=model.label, arch=model.info.architecture.upper(),
+              size=engine.image_size, n=engine.noise_size))
+licence = ui.licence_note(model.info)
 if licence:
-    st.caption(f"**Licence.** {licence}")
+    st.caption(f"{t('playground.licence_title')} {licence}")
 ui.bias_audit(model.source if model.shareable else "")
 
 
@@ -106,96 +107,88 @@ ui.bias_audit(model.source if model.shareable else "")
 
 def face_view():
     left, right = st.columns([3, 2], gap="large")
-    size = right.select_slider("Display size", DISPLAY_SIZES, value=512, key="pg_display")
-    method = right.radio("Upscaling", ["nearest", "lanczos"], horizontal=True, key="pg_upscale",
-                         help="Nearest shows the generator's real pixels; Lanczos smooths them.")
+    size = right.select_slider(t("playground.display_size"), DISPLAY_SIZES, value=512, key="pg_display")
+    method = right.radio(t("playground.upscaling"), ["nearest", "lanczos"], horizontal=True, key="pg_upscale",
+                         format_func=i18n.labels("playground.upscalers"), help=t("playground.upscaling_help"))
     full = True
     if engine.kind == "pggan":
         side = engine.image_size
-        full = right.toggle(f"Render full {side}×{side}", value=True, key="pg_full",
-                            help=f"About {engine.estimate_seconds(1, 'full'):.1f} s per face on this CPU. Off: "
-                                 f"only the {engine.size_for('preview')}×{engine.size_for('preview')} preview "
-                                 f"(about {engine.estimate_seconds(1, 'preview'):.1f} s).")
+        full = right.toggle(t("playground.render_full", side=side), value=True, key="pg_full",
+                            help=t("playground.render_full_help", full=engine.estimate_seconds(1, "full"),
+                                   preview=engine.size_for("preview"),
+                                   preview_s=engine.estimate_seconds(1, "preview")))
     slot = left.empty()
-    label = (f"Seed {seed} · ψ {state.psi:g} · {len(state.named)} named + {len(state.sefa)} semantic + "
-             f"{len(state.dims)} raw edits")
+    label = t("playground.face_label", seed=seed, psi=state.psi, named=len(state.named), sefa=len(state.sefa),
+              raw=len(state.dims))
     if engine.kind == "pggan" and full and not engine.is_cached(code, state.psi, "full"):
         # Quick look first, from the 256×256 toRGB head, then the full image replaces it.
         preview, secs = ui.timed(engine.face, state, "preview")
         side = preview.shape[0]
         slot.image(show(preview, size, method), width=size, output_format="PNG",
-                   caption=f"{label} · quick {side}×{side} preview ({secs:.2f} s) — rendering the full "
-                           f"{engine.image_size}×{engine.image_size} face now "
-                           f"(about {engine.estimate_seconds(1, 'full'):.0f} s) …")
+                   caption=t("playground.preview_caption", label=label, side=side, secs=secs,
+                             size=engine.image_size, full=engine.estimate_seconds(1, "full")))
     quality = "full" if full else "preview"
     face, secs = ui.timed(engine.face, state, quality)
     shown = show(face, size, method)
     png = png_bytes(shown)
-    slot.image(png, width=size, output_format="PNG", caption=f"{label} · {face.shape[0]}×{face.shape[1]} px, "
-                                                             f"server time {1000 * secs:.0f} ms")
+    slot.image(png, width=size, output_format="PNG",
+               caption=t("playground.face_caption", label=label, h=face.shape[0], w=face.shape[1], ms=1000 * secs))
     d1, d2 = right.columns(2)
-    d1.download_button("⬇ Face (PNG)", png, file_name=f"{model.info.name}_seed{seed}.png",
+    d1.download_button(t("playground.dl_face"), png, file_name=f"{model.info.name}_seed{seed}.png",
                        mime="image/png", key="pg_dl_png", on_click="ignore", width="stretch")
-    d2.download_button("⬇ Latent (.npy)", pg.latent_npy_bytes(code), key="pg_dl_npy",
+    d2.download_button(t("playground.dl_latent"), pg.latent_npy_bytes(code), key="pg_dl_npy",
                        file_name=f"{model.info.name}_seed{seed}_latent.npy",
                        mime="application/octet-stream", on_click="ignore", width="stretch",
-                       help="The exact code fed to the generator, shape (1, noise size), float32: "
-                            "np.load it and call the generator on it.")
-    right.markdown("**Link to this face** (model, seed, ψ and sliders; the address bar holds it too):")
+                       help=t("playground.dl_latent_help"))
+    right.markdown(t("playground.link_title"))
     right.code(link, language=None, wrap_lines=True)
     if not model.shareable:
-        right.caption("Models trained in this session cannot be shared: the link opens the bundled model.")
-    right.caption("Try: a curated seed, then the first semantic slider (the largest eigenvalue: the biggest "
-                  "change), then ψ = 0.5 to see the face drift toward the average one.")
+        right.caption(t("playground.not_shareable"))
+    right.caption(t("playground.try"))
 
 
 def grid_view():
     c1, c2, _ = st.columns([2, 1, 2], vertical_alignment="bottom")
-    n = c1.select_slider("Faces", [4, 8, 12, 16], value=8 if engine.kind == "dcgan" else 4, key="pg_grid_n")
-    c2.button("🎲 New faces", key="pg_grid_new",
+    n = c1.select_slider(t("playground.faces"), [4, 8, 12, 16], value=8 if engine.kind == "dcgan" else 4, key="pg_grid_n")
+    c2.button(t("playground.new_faces"), key="pg_grid_new",
               on_click=lambda: ss.__setitem__("pg_grid_batch", ss.get("pg_grid_batch", 0) + 1))
     seeds = pg.grid_seeds(ss.get("pg_grid_batch", 0), n, curated)
     if not on_request("pg_grid_done", (tuple(seeds), state.psi), len(seeds), "thumb"):
         return
     images, secs = ui.timed(engine.grid, seeds, state.psi, "thumb")
-    st.caption(f"Unedited faces at the current ψ = {state.psi:g} (lower ψ: more alike). "
-               f"{len(seeds)} faces in {secs:.2f} s. Pick one to edit it.")
+    st.caption(t("playground.grid_caption", psi=state.psi, n=len(seeds), secs=secs))
     for row in range(0, len(seeds), 4):
         cols = st.columns(4)
         for col, s, img in zip(cols, seeds[row:row + 4], images[row:row + 4]):
             col.image(show(img, 192, "nearest"), width=192, output_format="PNG")
-            col.button(f"Use seed {s}", key=f"pg_use_{row}_{s}", on_click=use_seed, args=(s,))
+            col.button(t("playground.use_seed", seed=s), key=f"pg_use_{row}_{s}", on_click=use_seed, args=(s,))
 
 
 def interp_view():
     c1, c2, c3 = st.columns(3)
     ss.setdefault("pg_seed_b", next((s for s in curated if s != seed), seed + 1 if seed < pg.MAX_SEED else 0))
-    seed_b = c1.number_input("To seed", 0, pg.MAX_SEED, step=1, key="pg_seed_b")
+    seed_b = c1.number_input(t("playground.to_seed"), 0, pg.MAX_SEED, step=1, key="pg_seed_b")
     cheap = engine.kind == "dcgan"
-    frames = c2.slider("Frames", 3, 24 if cheap else 12, 8 if cheap else 5, key="pg_frames")
-    duration = c3.slider("Frame time (ms)", 40, 500, 120, step=20, key="pg_frame_ms")
+    frames = c2.slider(t("playground.frames"), 3, 24 if cheap else 12, 8 if cheap else 5, key="pg_frames")
+    duration = c3.slider(t("playground.frame_ms"), 40, 500, 120, step=20, key="pg_frame_ms")
     a, b = code, engine.prior_code(int(seed_b), state.psi)
     if not on_request("pg_interp_done", (a.numpy().tobytes(), int(seed_b), frames, state.psi), 2 * frames, "thumb"):
         return
     cols = st.columns(2)
     norms = {}
-    for col, method_name, title in ((cols[0], "lerp", "Linear (lerp)"), (cols[1], "slerp", "Spherical (slerp)")):
+    for col, method_name, title in ((cols[0], "lerp", t("playground.lerp")), (cols[1], "slerp", t("playground.slerp"))):
         images, norms[method_name] = engine.interpolation(a, b, frames, method_name, state.psi, "thumb")
         gif = gif_bytes([show(f, 256, ss.get("pg_upscale", "nearest")) for f in images], duration)
         col.markdown(f"**{title}**")
         col.image(gif, width=256)
         col.image(strip(images), width="stretch", output_format="PNG")
-        col.download_button(f"⬇ {method_name} GIF", gif, file_name=f"{method_name}_seed{seed}_to_{seed_b}.gif",
+        col.download_button(t("playground.dl_gif", method=method_name), gif, file_name=f"{method_name}_seed{seed}_to_{seed_b}.gif",
                             mime="image/gif", key=f"pg_dl_{method_name}", on_click="ignore")
-    st.line_chart({"lerp": norms["lerp"], "slerp": norms["slerp"]}, x_label="frame", y_label="|z|", height=220)
+    st.line_chart({"lerp": norms["lerp"], "slerp": norms["slerp"]}, x_label=t("playground.frame_axis"), y_label="|z|", height=220)
     if engine.kind == "pggan":
-        st.caption("PGGAN normalises every code onto a sphere, so its lerp frames are re-projected and the "
-                   "two paths look alike; frames are 128×128 previews to keep this fast.")
+        st.caption(t("playground.interp_pggan"))
     else:
-        st.caption("From the current face (with your edits) to seed B's face. A straight line between two "
-                   "random codes passes close to the centre, where |z| is shorter than any code the "
-                   "generator saw in training: the middle lerp frames can look washed out. slerp follows "
-                   "the sphere and keeps |z| typical.")
+        st.caption(t("playground.interp_dcgan"))
 
 
 def walk_view():
@@ -204,32 +197,33 @@ def walk_view():
     if ss.get("pg_walk_dir", 0) >= state.k:
         ss["pg_walk_dir"] = 0
     c1, c2, c3 = st.columns(3)
-    index = c1.selectbox("Direction", list(range(int(state.k))), key="pg_walk_dir",
-                         format_func=lambda i: f"Semantic {i + 1:02d} (eigenvalue {float(eigvals[i]):.1f})")
-    steps = c2.slider("Steps", 3, 15, 9 if engine.kind == "dcgan" else 5, step=2, key="pg_walk_steps")
-    distance = c3.slider("Distance", r.step, r.hi, r.hi, step=r.step, key="pg_walk_dist")
+    names = [t("playground.semantic", i=i + 1, value=float(eigvals[i])) for i in range(int(state.k))]
+    index = c1.selectbox(t("playground.direction"), list(range(int(state.k))), key="pg_walk_dir",
+                         format_func=names.__getitem__)
+    steps = c2.slider(t("playground.steps"), 3, 15, 9 if engine.kind == "dcgan" else 5, step=2, key="pg_walk_steps")
+    distance = c3.slider(t("playground.distance"), r.step, r.hi, r.hi, step=r.step, key="pg_walk_dist")
     if not on_request("pg_walk_done", (code.numpy().tobytes(), int(index), steps, distance, state.psi),
                       steps, "thumb"):
         return
     images, alphas = engine.sefa_walk(code, int(index), steps, distance, state.psi, "thumb")
     walk = strip(images)
     st.image(walk, width="stretch", output_format="PNG",
-             caption="Distance along the direction: " + "   ".join(f"{a:+.1f}" for a in alphas)
-                     + " (the middle frame is the current face)")
-    st.download_button("⬇ Walk (PNG)", png_bytes(walk), file_name=f"sefa{index + 1}_seed{seed}.png",
+             caption=t("playground.walk_caption", alphas="   ".join(f"{a:+.1f}" for a in alphas)))
+    st.download_button(t("playground.dl_walk"), png_bytes(walk), file_name=f"sefa{index + 1}_seed{seed}.png",
                        mime="image/png", key="pg_dl_walk", on_click="ignore")
-    st.caption("SeFa finds the directions that change the first layer's output most. Large eigenvalue: "
-               "large, often global changes (pose, lighting, age); small: subtle ones. Nobody named them: "
-               "what each one means is for you to find out, and several attributes often move together.")
+    st.caption(t("playground.walk_text"))
 
 
+VIEW_KEYS = ["face", "grid", "interp", "walk", "photo"]
+ui.settle_view(VIEW_KEYS)      # a view chosen in the other language (or by a button) opens here too
 face_tab, grid_tab, interp_tab, walk_tab, photo_tab = st.tabs(
-    ["Face", "Grid", "Interpolation", "SeFa walk", t("photo.tab")], key="pg_view", on_change="rerun")
+    [ui.view_label(v) for v in VIEW_KEYS], key="pg_view", on_change="rerun")
 
 # Only the open tab runs (on_change="rerun"): a slider move re-renders one view.
-VIEWS = [(face_tab, face_view, "The face"), (grid_tab, grid_view, "The grid"),
-         (interp_tab, interp_view, "The interpolation"), (walk_tab, walk_view, "The SeFa walk"),
-         (photo_tab, lambda: photo_view(model, engine), "Your photo")]
+VIEWS = [(face_tab, face_view, t("playground.view_names.face")), (grid_tab, grid_view, t("playground.view_names.grid")),
+         (interp_tab, interp_view, t("playground.view_names.interp")),
+         (walk_tab, walk_view, t("playground.view_names.walk")),
+         (photo_tab, lambda: photo_view(model, engine), t("playground.view_names.photo"))]
 for tab, view, what in VIEWS:
     if tab.open:
         with tab, ui.errors_shown(what):

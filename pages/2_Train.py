@@ -6,13 +6,15 @@ starts it, stops it and draws its snapshots. One training runs per server.
 
 import streamlit as st
 
+from ui import i18n
 from ui.common import page_setup
 
-page_setup("Train a GAN", "🏋️")
+i18n.init()
+page_setup(i18n.t("train.page_title"), "🏋️")
 
 from gan_core.device import device_name, resolve_device  # noqa: E402
-from gan_core.job import TrainingJob, checkpoint_zip, format_duration, model_info_for, timeline_gif, trained_copy  # noqa: E402
-from ui import i18n, uploads  # noqa: E402
+from gan_core.job import TrainingJob, checkpoint_zip, model_info_for, timeline_gif, trained_copy  # noqa: E402
+from ui import uploads  # noqa: E402
 from ui import training as tr  # noqa: E402
 from ui.common import cloud_mode, session_models  # noqa: E402
 from ui.i18n import t  # noqa: E402
@@ -23,12 +25,8 @@ device = resolve_device("auto")     # the GPU when the server has one
 bound = tr.bounds(cloud_mode())
 slot = tr.training_slot()
 
-st.title("Train a GAN")
-st.markdown(
-    "Train the course's DCGAN on this server's CPU and watch it learn: the losses, what the discriminator "
-    "thinks of real and fake images, and a grid of faces drawn from the **same noise** every few steps. "
-    "Try a preset, change one setting at a time, and compare two runs side by side."
-)
+st.title(t("train.title"))
+st.markdown(t("train.intro"))
 for note in prefill_notes:
     st.info(note)
 
@@ -43,25 +41,23 @@ def choose_data() -> tr.DataChoice:
     options = ["emoji", "shapes", "upload"] + [name for name, ok in online.items() if ok]
     if ss.get("tr_dataset") not in options:
         ss["tr_dataset"] = "emoji"
-    name = st.selectbox("Dataset", options, format_func=tr.DATA_LABELS.get, key="tr_dataset",
+    name = st.selectbox(t("train.dataset"), options, format_func=i18n.labels("train.data"), key="tr_dataset",
                         disabled=running, on_change=tr.mark_custom, persist_state="session")
     if not all(online.values()):
-        missing = " and ".join(tr.DATA_LABELS[n].split(" (")[0] for n, ok in online.items() if not ok)
-        st.caption(f"{missing} need internet to download, and this server cannot reach it right now.")
+        missing = t("train.and").join(t(f"train.data_short.{n}") for n, ok in online.items() if not ok)
+        st.caption(t("train.offline", names=missing))
     if name in ("emoji", "shapes"):
         return tr.DataChoice(name, n_images=329 if name == "emoji" else 512)
     if name in tr.ONLINE:
         return tr.DataChoice(name, n_images=tr.ONLINE_MAX_IMAGES,
-                             notes=[("info", "Downloaded on the first run (needs internet); "
-                                             f"the first {tr.ONLINE_MAX_IMAGES:,} training images are used.")])
+                             notes=[("info", t("train.online_note", n=tr.ONLINE_MAX_IMAGES))])
     return choose_uploads()
 
 
 def choose_uploads() -> tr.DataChoice:
-    size = st.radio("Image size", (32, 64), key="tr_image_size", horizontal=True, disabled=running,
-                    persist_state="session",
-                    help="32x32 trains in minutes on a CPU; 64x64 is 4x the pixels and much slower.")
-    files = st.file_uploader("A zip of images, or several image files", accept_multiple_files=True,
+    size = st.radio(t("train.image_size"), (32, 64), key="tr_image_size", horizontal=True, disabled=running,
+                    persist_state="session", help=t("train.image_size_help"))
+    files = st.file_uploader(t("train.uploader"), accept_multiple_files=True,
                              key="tr_uploads", disabled=running)
     pairs = [(f.name, f.getvalue()) for f in files or []]
     if pairs:
@@ -75,20 +71,20 @@ def choose_uploads() -> tr.DataChoice:
         ss["tr_upload_report"], ss["tr_upload_key"], ss["tr_upload_error"] = None, None, ""
     report = ss.get("tr_upload_report")
     if ss.get("tr_upload_error"):
-        st.error(f"Could not read the upload: {ss['tr_upload_error']}")
+        st.error(t("train.upload_error", error=ss["tr_upload_error"]))
     if report is None:
-        st.caption("PNG, JPEG, GIF, BMP, WebP or TIFF; each image is centre-cropped to a square and resized.")
+        st.caption(t("train.upload_formats"))
         return tr.DataChoice("upload", image_size=size, ready=False)
-    (st.success if report.accepted else st.error)(report.summary())
+    (st.success if report.accepted else st.error)(tr.upload_summary(report))
     if report.budget_note:
         st.warning(i18n.t("harden.budget_note", note=report.budget_note))
     if not report.accepted:
         st.error(i18n.t("harden.need_one_image"))
     if report.rejected_files:
-        with st.expander("Rejected files"):
-            st.markdown("\n".join(f"- `{name}`: {reason}" for name, reason in report.rejected_files))
+        with st.expander(t("train.rejected_files")):
+            st.markdown("\n".join(f"- `{name}`: {tr.upload_reason(reason)}" for name, reason in report.rejected_files))
     if report.accepted:
-        st.image(tr.preview_grid(report.images), caption=f"What will be trained on (first {min(32, report.accepted)})",
+        st.image(tr.preview_grid(report.images), caption=t("train.preview", n=min(32, report.accepted)),
                  output_format="PNG")
     return tr.DataChoice(ss.get("tr_upload_name", "my_images/"), image_size=size, images=report.images,
                          n_images=report.accepted, ready=report.accepted > 0)
@@ -98,48 +94,40 @@ def settings():
     tr.preset_picker(running, device)
     data = choose_data()
     kw = dict(disabled=running, on_change=tr.mark_custom, persist_state="session")
-    st.selectbox("Loss", list(tr.LOSS_LABELS), format_func=tr.LOSS_LABELS.get, key="tr_loss", **kw,
-                 help="What D and G minimise. LSGAN is the course's; WGAN-GP and hinge turn D into a critic.")
-    st.select_slider("Learning rate (Adam)", tr.LR_OPTIONS, format_func=tr.format_lr, key="tr_lr", **kw,
-                     help="Log scale. DCGANs train at 2e-4; the course shows 0.1 diverging.")
+    st.selectbox(t("train.loss"), tr.LOSSES, format_func=i18n.labels("train.losses"), key="tr_loss", **kw,
+                 help=t("train.loss_help"))
+    st.select_slider(t("train.lr"), tr.LR_OPTIONS, format_func=tr.format_lr, key="tr_lr", **kw, help=t("train.lr_help"))
     c1, c2 = st.columns(2)
-    c1.select_slider("beta1", (0.0, 0.5, 0.9), key="tr_beta1", **kw,
-                     help="Adam's momentum. DCGAN uses 0.5: with 0.9 the two players overshoot each other.")
+    c1.select_slider("beta1", (0.0, 0.5, 0.9), key="tr_beta1", **kw, help=t("train.beta1_help"))
     c2.select_slider("beta2", (0.9, 0.99, 0.999), key="tr_beta2", **kw)
-    st.toggle("Spectral norm on D", key="tr_spectral_norm", **kw,
-              help="Divides each D layer's weights by their largest singular value: D stays 1-Lipschitz, "
-                   "so it cannot become so sharp that G's gradient vanishes.")
-    st.slider("D steps per G step (d_train_iters)", 1, 5, key="tr_d_train_iters", **kw,
-              help="How many discriminator updates before each generator update (k in Goodfellow et al.).")
+    st.toggle(t("train.sn"), key="tr_spectral_norm", **kw, help=t("train.sn_help"))
+    st.slider(t("train.d_steps"), 1, 5, key="tr_d_train_iters", **kw, help=t("train.d_steps_help"))
     batches = [b for b in tr.BATCH_OPTIONS if b <= bound.max_batch]
-    st.select_slider("Batch size", batches, key="tr_batch_size", **kw)
+    st.select_slider(t("train.batch"), batches, key="tr_batch_size", **kw)
     c1, c2 = st.columns(2)
-    c1.select_slider("Noise size (z)", tr.NOISE_OPTIONS, key="tr_noise_size", **kw,
-                     help="Length of the random vector G turns into an image.")
+    c1.select_slider(t("train.noise"), tr.NOISE_OPTIONS, key="tr_noise_size", **kw, help=t("train.noise_help"))
     c2.select_slider("conv_dim", [c for c in tr.CONV_DIM_OPTIONS if c <= bound.max_conv_dim], key="tr_conv_dim",
-                     **kw, help="Width of G and D (channels of the first/last conv). Larger is slower.")
-    st.number_input("Iterations (G updates)", 10, bound.max_iterations, step=50, key="tr_iterations", **kw)
+                     **kw, help=t("train.conv_dim_help"))
+    st.number_input(t("train.iterations"), 10, bound.max_iterations, step=50, key="tr_iterations", **kw)
     c1, c2 = st.columns(2)
-    c1.select_slider("Sample grid every", tr.SAMPLE_EVERY_OPTIONS, key="tr_sample_every", **kw,
-                     help="Iterations between fixed-noise grids (each also measures diversity and SWD).")
-    c2.number_input("Seed", 0, 2**31 - 1, key="tr_seed", **kw)
-    st.select_slider("EMA of G's weights (decay)", tr.EMA_OPTIONS, format_func=lambda v: f"{v:g}" if v else "off",
-                     key="tr_ema", **kw,
-                     help="Show samples from an exponential moving average of G: smoother, less jittery faces; "
-                          "the checkpoint saves the averaged generator. Short runs need short averages (0.9-0.99).")
-    with st.expander("More discriminator options"):
-        st.select_slider("D learning rate", tr.LR_D_OPTIONS, format_func=tr.format_lr, key="tr_lr_d", **kw,
-                         help="Two learning rates (TTUR): a faster D is the usual fix; a much faster G "
-                              "is how the mode-collapse preset breaks the game.")
-        st.toggle("Batch norm in D", key="tr_d_batch_norm", **kw,
-                  help="The course's D uses batch norm; SN-GANs usually drop it.")
-        st.radio("D activation", ("relu", "leaky"), key="tr_d_activation", horizontal=True, **kw,
-                 format_func={"relu": "ReLU (course)", "leaky": "LeakyReLU 0.2"}.get)
+    c1.select_slider(t("train.sample_every"), tr.SAMPLE_EVERY_OPTIONS, key="tr_sample_every", **kw,
+                     help=t("train.sample_every_help"))
+    c2.number_input(t("train.seed"), 0, 2**31 - 1, key="tr_seed", **kw)
+    off = t("train.ema_off")
+    st.select_slider(t("train.ema"), tr.EMA_OPTIONS, format_func=lambda v: f"{v:g}" if v else off,
+                     key="tr_ema", **kw, help=t("train.ema_help"))
+    with st.expander(t("train.more_d")):
+        same = t("train.lr_d_same")
+        st.select_slider(t("train.lr_d"), tr.LR_D_OPTIONS, key="tr_lr_d", **kw, help=t("train.lr_d_help"),
+                         format_func=lambda v: same if v == tr.SAME_AS_G else tr.format_lr(v))
+        st.toggle(t("train.d_bn"), key="tr_d_batch_norm", **kw, help=t("train.d_bn_help"))
+        st.radio(t("train.d_act"), ("relu", "leaky"), key="tr_d_activation", horizontal=True, **kw,
+                 format_func=i18n.labels("train.d_acts"))
     return data
 
 
 with st.sidebar:
-    st.header("Settings")
+    st.header(t("train.settings"))
     data = settings()
 
 try:
@@ -169,27 +157,27 @@ def start_job(config, data):
 def stop_job():
     job = ss.get("train_job")
     if job is None or not job.running:
-        ss["train_notice"] = "The run had already ended: nothing to stop."
+        ss["train_notice"] = t("train.nothing_to_stop")
     elif not job.stop("stopped by you"):
-        ss["train_notice"] = "Already stopping: the run ends after the current step."
+        ss["train_notice"] = t("train.already_stopping")
 
 
 other = slot.status(for_job=job)
 b1, b2, b3 = st.columns([1, 1, 3])
-b1.button("Start training", key="start", type="primary", on_click=start_job, args=(config, data),
+b1.button(t("train.start"), key="start", type="primary", on_click=start_job, args=(config, data),
           disabled=running or other.busy or config is None or not data.ready)
 stopping = running and job.stopping
-b2.button("Stopping…" if stopping else "Stop", key="stop", on_click=stop_job, disabled=not running or stopping)
+b2.button(t("train.stopping") if stopping else t("train.stop"), key="stop", on_click=stop_job, disabled=not running or stopping)
 if config is not None and not running and data.ready:
-    b3.caption(f"{config.iterations} iterations of batch {config.batch_size} on {data.n_images or '?'} images. "
-               + i18n.t("harden.time_cap", minutes=f"{bound.max_seconds / 60:g}") + " "
+    b3.caption(t("train.plan", iterations=config.iterations, batch=config.batch_size, n=data.n_images or "?") + " "
+               + t("harden.time_cap", minutes=f"{bound.max_seconds / 60:g}") + " "
                + t("presets.device_gpu" if device.startswith("cuda") else "presets.device_cpu",
                    name=device_name(device)))
 
 if config_error:
-    st.error(f"These settings cannot run: {config_error}")
+    st.error(t("train.cannot_run", error=config_error))
 elif not data.ready and data.name == "upload":
-    st.info("Upload a zip or some images to train on them.")
+    st.info(t("train.upload_first"))
 if config is not None and not running and data.ready:
     for level, text in tr.warnings_for(config, data.n_images) + data.notes:
         getattr(st, level)(text)
@@ -203,7 +191,7 @@ def busy_banner(polling: bool):
     """Someone else's run holds the server: say so, count down, and re-enable Start when it ends."""
     status = slot.status(for_job=ss.get("train_job"))
     if status.busy:
-        st.warning(status.message)
+        st.warning(tr.busy_message(status))
     elif polling:
         st.rerun()
 
@@ -211,54 +199,53 @@ def busy_banner(polling: bool):
 if other.busy:
     busy_banner(True)
 elif ss.get("train_busy"):
-    st.warning("Another training was running on this server when you pressed Start; it has ended since. "
-               "Press **Start training** again.")
+    st.warning(t("train.busy_ended"))
 ss["train_busy"] = False
 
 
 # ---------------------------------------------------------------- the live panel
 
-def show_status(snap):
+def show_status(snap, job):
+    message = tr.final_message(snap, job.max_seconds)
     if snap.status == "done":
-        st.success(snap.message)
+        st.success(message)
     elif snap.status == "stopped":
-        st.info(snap.message)
+        st.info(message)
     elif snap.status == "diverged":
-        st.error(f"**The run diverged.** {snap.message}")
-        with st.expander("What does 'diverged' mean?"):
-            st.markdown(tr.DIVERGED_TEXT)
+        st.error(f"{t('train.diverged_title')} {message}")
+        with st.expander(t("train.diverged_what")):
+            st.markdown(t("train.diverged_text"))
     elif snap.status == "error":
-        st.error(snap.error)
+        st.error(tr.error_message(snap))
 
 
 def progress(snap, job):
     if snap.status == "starting":
-        st.progress(0.0, text="Preparing the data and the models…")
+        st.progress(0.0, text=t("train.preparing"))
         return
-    text = f"Step {snap.iteration} / {snap.total} · {snap.its_per_sec:.1f} it/s"
+    text = t("train.step", i=snap.iteration, n=snap.total, rate=snap.its_per_sec)
     if snap.running:
-        text += f" · about {format_duration(snap.eta_s)} left" if snap.eta_s is not None else ""
+        text += t("train.left", duration=tr.duration(snap.eta_s)) if snap.eta_s is not None else ""
         if job is not None and job.stopping:
-            text += " · stopping…"
+            text += t("train.stopping_suffix")
     else:
-        text += f" · {format_duration(snap.elapsed)} in all"
+        text += t("train.in_all", duration=tr.duration(snap.elapsed))
     st.progress(snap.progress, text=text)
 
 
 def grid_view(snap, scrub: bool):
     frames = snap.timeline
     if not frames:
-        st.caption("The first sample grid appears after "
-                   f"{snap.config.sample_every if snap.config.sample_every else snap.total} iterations.")
+        st.caption(t("train.first_grid", n=snap.config.sample_every or snap.total))
         return
     if scrub and len(frames) > 1:
         its = [i for i, _ in frames]
-        pick = st.select_slider("Scrub through the run's grids (iteration)", its, value=its[-1],
+        pick = st.select_slider(t("train.scrub"), its, value=its[-1],
                                 key=f"scrub_{id(snap.config)}")
         it, grid = frames[its.index(pick)]
     else:
         it, grid = frames[-1]
-    st.image(grid, caption=f"Fixed noise at iteration {it}", output_format="PNG", width=360)
+    st.image(grid, caption=t("train.grid_caption", it=it), output_format="PNG", width=360)
 
 
 # Two timers: the progress bar and status every 0.5 s (cheap), the charts and
@@ -269,7 +256,7 @@ def live_status(polling: bool):
     job = ss["train_job"]
     snap = job.snapshot()
     progress(snap, job)
-    show_status(snap)
+    show_status(snap, job)
     if polling and snap.finished:
         st.rerun()   # once, on the transition: the full rerun redraws buttons and stops both timers
 
@@ -291,14 +278,11 @@ def live_charts():
 if job is not None:
     live_status(running)
     live_charts()
-    with st.expander("How to read these curves"):
-        st.markdown(tr.HEALTH_TEXT[job.config.loss])
-        st.markdown("**Sample diversity** is how different the grid's images are from each other, relative to "
-                    "real images (1 = as varied as the data). A fall towards 0 while the losses look calm is "
-                    "**mode collapse**. **SWD** compares the grid's image patches with real ones at two scales; "
-                    "measured on only 64 images it is noisy, so read its trend against the real-vs-real line.")
+    with st.expander(t("train.read_curves")):
+        st.markdown(t(f"train.health_text.{job.config.loss}"))
+        st.markdown(t("train.metrics_text"))
 else:
-    st.info("Pick a preset or your own settings in the sidebar, then press **Start training**.")
+    st.info(t("train.start_hint"))
 
 
 # ---------------------------------------------------------------- after a run
@@ -332,20 +316,19 @@ runs = ss.get("train_runs", [])
 latest = runs[-1] if runs and job is not None and not job.running else None
 
 if latest is not None and latest["snap"].iteration > 0:
-    st.subheader("Keep the result")
+    st.subheader(t("train.keep"))
     cfg, snap = latest["config"], latest["snap"]
     d1, d2, d3 = st.columns(3)
     # Built on click (in another thread), once per run: encoding up to 60 grids as a GIF takes
     # seconds of CPU that a shared server should only spend for someone who wants the file.
-    d1.download_button("Download checkpoint (.zip)",
+    d1.download_button(t("train.download_ckpt"),
                        once(latest, "zip", lambda: checkpoint_zip(latest["generator"], cfg, latest["iteration"])),
                        file_name="gan-checkpoint.zip", mime="application/zip", key="dl_ckpt", on_click="ignore",
-                       help="config.json + model.safetensors + README.md: load it with "
-                            "gan_core.hub.load_generator, or upload it on the Playground page.")
+                       help=t("train.download_ckpt_help"))
     if snap.timeline:
-        d2.download_button("Download the timeline (GIF)", once(latest, "gif", lambda: timeline_gif(snap.timeline)),
+        d2.download_button(t("train.download_gif"), once(latest, "gif", lambda: timeline_gif(snap.timeline)),
                            file_name="gan-training.gif", mime="image/gif", key="dl_gif", on_click="ignore")
-    if d3.button("Open in Playground", key="open_playground"):
+    if d3.button(t("train.open_playground"), key="open_playground"):
         name = f"{latest['label']} ({cfg.dataset}, {latest['iteration']} it)"
         session_models()[name] = (latest["generator"], model_info_for(latest["generator"], cfg, name,
                                                                       latest["iteration"]))
@@ -356,8 +339,8 @@ if latest is not None and latest["snap"].iteration > 0:
         try:
             st.switch_page("pages/1_Playground.py")
         except Exception:       # the Playground page is missing in this deployment
-            st.error("The Playground page is not available here; the model is kept in this session.")
-    st.markdown("Repeat this run from a shell (the same engine, no browser needed):")
+            st.error(t("train.no_playground"))
+    st.markdown(t("train.repeat"))
     st.code(cfg.cli_command("runs/my-run"), language="bash")
 
 
@@ -365,7 +348,7 @@ if latest is not None and latest["snap"].iteration > 0:
 
 pinned = ss.get("train_pinned")
 if latest is not None:
-    if st.button("📌 Keep this run as the baseline to compare against", key="pin",
+    if st.button(t("train.pin"), key="pin",
                  disabled=pinned is latest):
         ss["train_pinned"] = pinned = latest
         st.rerun()
@@ -377,10 +360,9 @@ elif len(runs) == 2 and not running:
     pair = (runs[0], runs[1])
 
 if pair is not None:
-    st.subheader("Compare two runs")
+    st.subheader(t("train.compare"))
     a, b = pair
-    st.caption(f"Solid lines: **{a['label']}**; dashed: **{b['label']}**. Same seed means same fixed noise, "
-               "so the grids show the same faces.")
+    st.caption(t("train.compare_caption", a=a["label"], b=b["label"]))
     curves = [(a["label"], a["snap"].curves), (b["label"], b["snap"].curves)]
     c1, c2 = st.columns(2)
     c1.plotly_chart(tr.loss_figure(curves), key="cmp_loss")
@@ -389,14 +371,15 @@ if pair is not None:
     for col, rec in ((g1, a), (g2, b)):
         snap = rec["snap"]
         with col:
-            st.markdown(f"**{rec['label']}** — {snap.status} at step {snap.iteration}")
+            st.markdown(t("train.run_status", label=rec["label"], status=t(f"train.statuses.{snap.status}"),
+                          n=snap.iteration))
             if snap.timeline:
                 st.image(snap.timeline[-1][1], output_format="PNG", width=300)
     diffs = {k: (v, getattr(b["config"], k)) for k, v in a["config"].to_dict().items()
              if getattr(b["config"], k) != v and k not in ("threads",)}
     if diffs:
-        st.table({"setting": list(diffs), a["label"]: [str(v[0]) for v in diffs.values()],
+        st.table({t("train.setting"): list(diffs), a["label"]: [str(v[0]) for v in diffs.values()],
                   b["label"]: [str(v[1]) for v in diffs.values()]})
-    if pinned is not None and st.button("Unpin the baseline", key="unpin"):
+    if pinned is not None and st.button(t("train.unpin"), key="unpin"):
         ss["train_pinned"] = None
         st.rerun()

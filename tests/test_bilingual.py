@@ -1,8 +1,7 @@
 """The whole app in two languages: same keys in both content files, matching quizzes, and no
 English prose on a page in Persian mode.
 
-To bring a page under the Persian check, add it to PERSIAN_PAGES (phase 2 adds the
-Playground and Train pages). The check strips formulas, code, links, URLs and
+To bring a page under the Persian check, add it to PERSIAN_PAGES. The check strips formulas, code, links, URLs and
 italic paper titles, then flags a run of Latin words that reads like an English
 sentence: three or more words with at least two English function words ("the",
 "of", "is" ...). Names, code identifiers and technical terms (GAN, SWD, batch
@@ -23,9 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 CONTENT = {lang: json.loads((ROOT / "content" / f"{lang}.json").read_text(encoding="utf-8")) for lang in ("en", "fa")}
 
-# page file -> nothing else needed to render it; phase 2 adds "pages/1_Playground.py" and "pages/2_Train.py"
+# page file -> nothing else needed to render it
 PERSIAN_PAGES = [
     "pages/0_Home.py",
+    "pages/1_Playground.py",
+    "pages/2_Train.py",
     "pages/3_Experiments.py",
     "pages/4_What_is_a_GAN.py",
     "pages/5_Why_training_fails.py",
@@ -187,3 +188,109 @@ def test_navigation_names_follow_the_language():
     at.radio(key="_lang_switch").set_value("en").run()
     assert at.title[0].value == CONTENT["en"]["home"]["title"]
     assert at.session_state["lang"] == "en"
+
+
+def test_train_page_after_two_runs_in_persian_shows_no_english_prose():
+    """Progress, the final message, the three charts, downloads, the comparison of two runs."""
+    at = open_in("fa", "pages/2_Train.py")
+    tiny = {"tr_conv_dim": 8, "tr_batch_size": 8, "tr_noise_size": 16, "tr_iterations": 20, "tr_sample_every": 10}
+    at.session_state["sync_training"] = True
+    for key, value in tiny.items():
+        at.session_state[key] = value
+    at.run()
+    for _ in range(2):
+        at.button(key="start").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+    assert CONTENT["fa"]["train"]["compare"] in [h.value for h in at.subheader]
+    assert at.success[0].value.startswith("آموزش تمام شد: 20 تکرار")
+    assert len(at.get("plotly_chart")) >= 5
+    texts = page_texts(at) + [str(p.proto.text) for p in at.get("progress")]
+    offenders = [(text[:80], run) for text in texts for run in english_prose(text)]
+    assert offenders == []
+
+
+def test_playground_share_link_keeps_the_language():
+    """The Playground rewrites the query string on every slider move; ?lang= must survive it."""
+    at = AppTest.from_file(str(ROOT / "pages" / "1_Playground.py"), default_timeout=120)
+    at.query_params["lang"] = "fa"
+    at.query_params["seed"] = "2"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.slider(key="pg_psi").set_value(0.5).run()
+    assert at.query_params["lang"] in ("fa", ["fa"])
+    link = next(c.value for c in at.code if "seed=2" in c.value)
+    assert "lang=fa" in link and "psi=0.5" in link
+
+
+def view_label(lang, view):
+    return CONTENT[lang]["photo"]["tab"] if view == "photo" else CONTENT[lang]["playground"]["views"][view]
+
+
+@pytest.mark.parametrize("view", ["grid", "interp", "walk", "photo"])
+def test_every_playground_view_in_persian_shows_no_english_prose(view):
+    """The default view (the face) is checked above; the other tabs render only when open."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["lang"] = "fa"
+    at.session_state["pg_view"] = view_label("en", view)   # chosen in English: the same view opens in Persian
+    at.run()
+    at.switch_page("pages/1_Playground.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["pg_view"] == view_label("fa", view)
+    assert not at.error, [e.value for e in at.error]
+    texts = page_texts(at) + [str(b.proto.label) for b in at.get("download_button")]
+    texts += [str(tab.label) for tab in at.tabs]
+    offenders = [(text[:80], run) for text in texts for run in english_prose(text)]
+    assert offenders == []
+
+
+def engine_link_notes() -> list[str]:
+    """Every kind of note gan_core.playground writes about a link it cannot fully use."""
+    from gan_core import playground as pg
+    from gan_core.hub import load_generator
+
+    many = ",".join(f"{i}:0.5" for i in range(pg.MAX_DIMS + 1))
+    params = {"seed": "abc", "psi": "nan", "model": "no-such-model", "k": "0", "foo": "1",
+              "dims": "1:x,9999:1,3:99," + many, "sefa": "x" * (pg.MAX_PARAM_CHARS + 1),
+              "named": "age,age:99"}
+    _, notes = pg.decode_query_params(params)
+    engine = pg.LatentEngine(load_generator("faces64")[0])
+    r = engine.sefa_range
+    state = pg.LatentState(dims=((engine.noise_size + 5, 1.0),), k=pg.MAX_SEMANTICS,
+                           sefa=((0, r.hi * 10), (pg.MAX_SEMANTICS - 1, 0.5)), named=(("no-such", 1.0),))
+    notes += engine.fit_state(state)[1]
+    from gan_core.models.dcgan import DCGenerator
+
+    small = pg.LatentEngine(DCGenerator(noise_size=16, conv_dim=4, image_size=16))   # fewer directions than asked
+    notes += small.fit_state(pg.LatentState(k=pg.MAX_SEMANTICS, sefa=((pg.MAX_SEMANTICS - 1, 0.5),)))[1]
+    return notes
+
+
+def test_link_notes_are_said_in_persian(monkeypatch):
+    """content/en.json playground.notes mirrors gan_core's wording exactly (it is how the page
+    recognises a note), and every note reads in Persian without English prose."""
+    from ui import i18n
+    from ui import playground as ui
+
+    notes = engine_link_notes()
+    keys = set()
+    for note in notes:
+        matched = [key for key, pattern in ui._note_patterns() if pattern.fullmatch(note)]
+        assert matched, note
+        keys.add(matched[0])
+    assert keys == set(CONTENT["en"]["playground"]["notes"])
+    assert ui.link_note(notes[0]) == notes[0]                       # English: gan_core's own words
+    monkeypatch.setattr(i18n, "current", lambda: "fa")
+    for note in notes:
+        persian = ui.link_note(note)
+        assert persian != note and english_prose(persian) == [], persian
+
+
+def test_a_broken_persian_link_is_explained_in_persian():
+    at = AppTest.from_file(str(ROOT / "pages" / "1_Playground.py"), default_timeout=120)
+    for key, value in {"lang": "fa", "seed": "abc", "psi": "nan", "model": "no-such-model", "dims": "1:x"}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    warning = at.warning[0].value
+    assert CONTENT["fa"]["playground"]["link_notes"] in warning and "seed='abc'" in warning
+    assert english_prose(warning) == []

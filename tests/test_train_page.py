@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import torch
 import pytest
 import streamlit as st
 from PIL import Image
@@ -136,7 +137,7 @@ def test_lr_0_1_diverges_with_the_explanation_and_no_exception():
     at = page(tr_lr=0.1, tr_conv_dim=16, tr_batch_size=16, tr_noise_size=100, tr_iterations=400,
               tr_sample_every=5)
     assert "expect this run to diverge" in texts(at.warning)
-    at.button(key="start").click().run()
+    at.button(key="start").click().run(timeout=240)    # up to 400 steps inline: about a minute on a busy CPU
     assert not at.exception
     errors = texts(at.error)
     assert "The run diverged" in errors and "Diverged at step" in errors
@@ -326,3 +327,65 @@ def test_long_curves_are_drawn_smoothed_over_the_faint_raw_values():
     assert np.allclose(smoothed["y"][50:-50], 1.0, atol=0.05) and smoothed["name"] == "G"
     short = tr.loss_figure([("a", {"x": x[:30], "g_loss": noisy[:30]})])
     assert len(short["data"]) == 1
+
+
+# ---------------------------------------------------------------- the run's messages, in both languages
+
+def engine_messages():
+    """(message, detail) pairs straight from the Trainer's own divergence checks, one per cause and advice."""
+    from gan_core.train import SamplesEvent, Trainer
+
+    out = []
+    for config in (TrainConfig(lr=0.1), TrainConfig(loss="bce"), TrainConfig()):
+        trainer = Trainer(config, dataset=torch.zeros((4, 3, 32, 32), dtype=torch.uint8))
+        nan = {"d_loss": float("nan"), "g_loss": 1.0}
+        out.append((trainer._divergence(nan, 7), dict(trainer._problem)))
+        inf = {"d_loss": 0.1, "g_loss": float("inf")}
+        out.append((trainer._divergence(inf, 8), dict(trainer._problem)))
+        huge = {"d_loss": 0.1, "g_loss": 1e9}
+        message = None
+        while message is None:
+            message = trainer._divergence(huge, 9)
+        out.append((message, dict(trainer._problem)))
+        white = SamplesEvent("samples", 60, images=np.full((8, 3, 32, 32), 255, np.uint8))
+        message = None
+        while message is None:
+            message = trainer._saturation(white, 60)
+        out.append((message, dict(trainer._problem)))
+    return out
+
+
+def test_divergence_messages_are_said_again_from_the_engines_facts(monkeypatch):
+    """The page rebuilds gan_core's English divergence message from FinalEvent.detail: word for word in
+    English, and in Persian without English prose (so the facts, not the wording, cross the boundary)."""
+    from tests.test_bilingual import english_prose
+    from ui import i18n
+
+    pairs = engine_messages()
+    assert {d["cause"] for _, d in pairs} == {"nonfinite", "exploded", "saturated"}
+    assert {d["advice"] for _, d in pairs} == {"lr", "sn", "generic"}
+    for message, detail in pairs:
+        assert tr.divergence_message(detail) == message
+    monkeypatch.setattr(i18n, "current", lambda: "fa")
+    for message, detail in pairs:
+        persian = tr.divergence_message(detail)
+        assert persian and english_prose(persian) == [], persian
+        assert str(detail["step"]) in persian
+
+
+def test_durations_busy_and_upload_summaries_follow_the_language(monkeypatch):
+    from gan_core.job import SlotStatus, format_duration
+    from tests.test_bilingual import english_prose
+    from ui import i18n
+
+    for seconds in (None, 42.4, 125, 7300):
+        assert tr.duration(seconds) == format_duration(seconds)
+    for left in (None, 125):
+        status = SlotStatus(busy=True, seconds_left=left)
+        assert tr.busy_message(status) == status.message
+    report = tr.handle_uploads([("faces.zip", image_zip(3, 2))], size=32)
+    assert tr.upload_summary(report) == report.summary()
+    monkeypatch.setattr(i18n, "current", lambda: "fa")
+    assert tr.duration(125) == "2 دقیقه و 05 ثانیه"
+    assert english_prose(tr.busy_message(SlotStatus(busy=True, seconds_left=60))) == []
+    assert tr.upload_summary(report) == "3 پذیرفته، 2 ردشده (تصویر نیستند)"

@@ -19,6 +19,7 @@ the address bar (?lang=fa), so a copied link opens in the same language.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -75,6 +76,21 @@ def text_in(lang: str, key: str) -> str:
         return lookup(load_content(lang), key)
     except KeyError:
         return lookup(load_content(DEFAULT), key)
+
+
+_PERSIAN_LETTERS = re.compile("[\u0600-\u06ff]")
+
+
+def engine_text(text: str) -> str:
+    """A message gan_core wrote in English (a refused checkpoint, a bad Hub id ...), for the page.
+
+    gan_core knows nothing of the page's language, and its many precise error
+    sentences stay English; on a Persian page they come introduced as the
+    engine's own words. Text that is already Persian passes unchanged.
+    """
+    if current() == DEFAULT or not text or _PERSIAN_LETTERS.search(text):
+        return text
+    return t("playground.engine_says", text=text)
 
 
 def labels(prefix: str):
@@ -152,7 +168,8 @@ def language_switch() -> str:
 # mirrored: KaTeX lays out an equation left to right, and a right-to-left
 # container would flip the order of its parts. Streamlit's elements carry
 # data-testid attributes; the rules scope "rtl" to text blocks of the main
-# area and put every KaTeX node and code block back to "ltr".
+# area and the sidebar's own content (the Train and Playground settings), and
+# put every KaTeX node and code block back to "ltr".
 RTL_CSS = """
 <style>
 [data-testid="stMain"] [data-testid="stMarkdownContainer"],
@@ -165,7 +182,15 @@ RTL_CSS = """
 [data-testid="stMain"] [data-testid="stAlertContentSuccess"],
 [data-testid="stMain"] [data-testid="stAlertContentWarning"],
 [data-testid="stMain"] [data-testid="stAlertContentError"],
-[data-testid="stMain"] [data-testid="stPageLink"] {
+[data-testid="stMain"] [data-testid="stPageLink"],
+[data-testid="stSidebarUserContent"] [data-testid="stMarkdownContainer"],
+[data-testid="stSidebarUserContent"] [data-testid="stCaptionContainer"],
+[data-testid="stSidebarUserContent"] [data-testid="stHeading"],
+[data-testid="stSidebarUserContent"] [data-testid="stWidgetLabel"],
+[data-testid="stSidebarUserContent"] [data-testid="stExpander"] summary,
+[data-testid="stSidebarUserContent"] [data-testid="stAlertContentInfo"],
+[data-testid="stSidebarUserContent"] [data-testid="stAlertContentWarning"],
+[data-testid="stSidebarUserContent"] [data-testid="stAlertContentError"] {
   direction: rtl;
   text-align: right;
 }
@@ -174,7 +199,8 @@ RTL_CSS = """
 [data-testid="stMain"] .stLatex,
 [data-testid="stMain"] [data-testid="stLatex"],
 [data-testid="stMain"] pre,
-[data-testid="stMain"] code {
+[data-testid="stMain"] code,
+[data-testid="stSidebarUserContent"] code {
   direction: ltr;
   unicode-bidi: isolate;
 }

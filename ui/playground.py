@@ -9,11 +9,13 @@ without fighting Streamlit's widget state.
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -89,9 +91,9 @@ def load_with_progress(source: str, where=None, poll_s: float = 0.1):
             done, total = progress["done"], progress["total"]
             if total:
                 slot.progress(min(done / total, 1.0),
-                              text=f"Downloading {source}: {_mb(done)} of {_mb(total)}")
+                              text=i18n.t("playground.downloading", source=source, done=_mb(done), total=_mb(total)))
             else:
-                slot.caption(f"Loading {source} …")
+                slot.caption(i18n.t("playground.loading", source=source))
             worker.join(poll_s)
         slot.empty()
     if "error" in result:
@@ -100,14 +102,15 @@ def load_with_progress(source: str, where=None, poll_s: float = 0.1):
 
 
 def _labels(key: str) -> dict[str, str]:
-    labels = dict(registry_labels())
+    known = i18n.t("playground.models")
+    labels = {name: known.get(name, label) for name, label in registry_labels().items()}
     uploaded = st.session_state.get(f"{key}_uploaded", [])
     for name in session_models():
         labels[SESSION_PREFIX + name] = (uploads.uploaded_label(name.removeprefix("uploaded "))
-                                         if name in uploaded else f"{name} (trained in this session)")
+                                         if name in uploaded else i18n.t("playground.trained_here", name=name))
     for ref in st.session_state.get(f"{key}_hub_refs", []):
-        labels.setdefault(ref, f"{ref[3:]} (Hub)")
-    labels[HUB_OPTION] = "Another Hub repo (owner/name@revision) …"
+        labels.setdefault(ref, i18n.t("playground.hub_label", ref=ref[3:]))
+    labels[HUB_OPTION] = i18n.t("playground.hub_option")
     return labels
 
 
@@ -116,8 +119,7 @@ def _resolve(source: str, where):
         name = source[len(SESSION_PREFIX):]
         models = session_models()
         if name not in models:
-            raise ModelLoadError(f"The model {name!r} is no longer in this session (it lives only in the "
-                                 "browser tab that trained it).")
+            raise ModelLoadError(i18n.t("playground.session_gone", name=repr(name)))
         return models[name]
     return load_with_progress(source, where)
 
@@ -206,20 +208,17 @@ def model_picker(key: str = "pg", where=None, default: str = pg.DEFAULT_MODEL,
         ss[active_key] = default
     if ss.get(choice_key) not in labels:
         ss[choice_key] = ss[active_key]
-    where.selectbox("Model", list(labels), format_func=labels.get, key=choice_key,
-                    help="The bundled model loads instantly. PGGAN (92 MB) and other Hub models are "
-                         "downloaded once, then cached on the server.")
+    where.selectbox(i18n.t("playground.model"), list(labels), format_func=labels.get, key=choice_key,
+                    help=i18n.t("playground.model_help"))
     if ss[choice_key] == HUB_OPTION:
-        where.text_input("Hub repo", key=f"{key}_hub_text", placeholder="owner/name@revision",
-                         help="A repo in GAN Playground's format (config.json + model.safetensors), e.g. one "
-                              "pushed from the Train page. Pin a revision (commit hash) to get exactly that model.")
-        where.button("Load from the Hub", key=f"{key}_hub_load", on_click=_hub_submit, args=(key,))
-    with where.expander("Load a checkpoint (.zip)"):
-        st.file_uploader("A checkpoint downloaded from the Train page", type=["zip"], key=f"{key}_ckpt",
-                         on_change=_checkpoint_uploaded, args=(key,),
-                         help="config.json + model.safetensors, read in memory; pickles are never loaded.")
+        where.text_input(i18n.t("playground.hub_repo"), key=f"{key}_hub_text", placeholder="owner/name@revision",
+                         help=i18n.t("playground.hub_repo_help"))
+        where.button(i18n.t("playground.hub_load"), key=f"{key}_hub_load", on_click=_hub_submit, args=(key,))
+    with where.expander(i18n.t("playground.ckpt")):
+        st.file_uploader(i18n.t("playground.ckpt_uploader"), type=["zip"], key=f"{key}_ckpt",
+                         on_change=_checkpoint_uploaded, args=(key,), help=i18n.t("playground.ckpt_help"))
     if ss.get(error_key):
-        where.error(ss[error_key])
+        where.error(i18n.engine_text(ss[error_key]))
     if ss.get(f"{key}_note"):
         where.info(ss.pop(f"{key}_note"))
 
@@ -227,7 +226,7 @@ def model_picker(key: str = "pg", where=None, default: str = pg.DEFAULT_MODEL,
     try:
         generator, info = _resolve(source, where)
     except ModelLoadError as exc:  # e.g. evicted from the cache and the Hub went away since
-        where.error(f"{exc} Showing the bundled faces model instead.")
+        where.error(i18n.t("playground.fallback", error=i18n.engine_text(str(exc))))
         ss[active_key] = source = default
         generator, info = _resolve(source, where)
     return ActiveModel(source, labels.get(source, source), generator, info,
@@ -275,14 +274,14 @@ def seed_control(key: str = "pg", curated=(), where=None, default: int = 0) -> i
     ss = st.session_state
     seed_key, curated_key = f"{key}_seed", f"{key}_curated"
     ss.setdefault(seed_key, default)
-    seed = where.number_input("Seed", min_value=0, max_value=pg.MAX_SEED, step=1, key=seed_key, persist_state=KEEP,
-                              help="The same seed always gives the same face (same model, same torch).")
-    where.button("🎲 Random seed", key=f"{key}_random", on_click=_random_seed, args=(key,), width="stretch")
+    seed = where.number_input(i18n.t("playground.seed"), min_value=0, max_value=pg.MAX_SEED, step=1, key=seed_key,
+                              persist_state=KEEP, help=i18n.t("playground.seed_help"))
+    where.button(i18n.t("playground.random_seed"), key=f"{key}_random", on_click=_random_seed, args=(key,), width="stretch")
     if curated:
         # Highlight the curated seed in use, if any (set before the widget is drawn).
         ss[curated_key] = seed if seed in curated else None
-        where.pills("Curated seeds", list(curated), key=curated_key, on_change=_curated_pick, args=(key,),
-                    help="Seeds whose faces we picked by eye as clean examples.")
+        where.pills(i18n.t("playground.curated"), list(curated), key=curated_key, on_change=_curated_pick,
+                    args=(key,), help=i18n.t("playground.curated_help"))
     return int(seed)
 
 
@@ -397,12 +396,10 @@ def latent_controls(engine: pg.LatentEngine, model: str, seed: int, key: str = "
 
     ss.setdefault(f"{key}_psi", 1.0)
     psi = where.slider(
-        "Truncation ψ", pg.PSI_MIN, pg.PSI_MAX, step=pg.PSI_STEP, key=f"{key}_psi", persist_state=KEEP,
-        help="Pulls the face toward the average one. ψ < 1: cleaner, more typical faces but less variety "
-             "(ψ = 0 gives every seed the same face); ψ > 1: more variety and more artefacts.")
+        i18n.t("playground.psi"), pg.PSI_MIN, pg.PSI_MAX, step=pg.PSI_STEP, key=f"{key}_psi", persist_state=KEEP,
+        help=i18n.t("playground.psi_help"))
     if engine.kind == "pggan":
-        where.caption("PGGAN normalises z onto a sphere, so ψ here pulls the first layer's 4×4 features "
-                      "toward their average instead of scaling z.")
+        where.caption(i18n.t("playground.psi_pggan"))
         from gan_core.device import device_name
         from ui.i18n import t
 
@@ -412,31 +409,30 @@ def latent_controls(engine: pg.LatentEngine, model: str, seed: int, key: str = "
     named = named_controls(engine, model, key, where)
     sefa_effects = latent.named_info(model).get("sefa_effects", [])
 
-    where.subheader("Semantic directions (SeFa)")
+    where.subheader(i18n.t("playground.sefa_title"))
     ss.setdefault(f"{key}_k", engine.default_k)
     ss[f"{key}_k"] = min(int(ss[f"{key}_k"]), engine.max_k)
-    k = where.number_input("How many directions", 1, engine.max_k, step=1, key=f"{key}_k", persist_state=KEEP,
-                           help="Directions in z that change the first layer's output most: the top eigenvectors "
-                                "of its weight (SeFa, Shen & Zhou 2021). Sorted by importance.")
+    k = where.number_input(i18n.t("playground.k"), 1, engine.max_k, step=1, key=f"{key}_k", persist_state=KEEP,
+                           help=i18n.t("playground.k_help"))
     _, eigvals = engine.directions(int(k))
     r = engine.sefa_range
     sefa = []
     for i in range(int(k)):
         ss.setdefault(f"{key}_sefa_{i}", 0.0)
-        value = where.slider(f"Semantic {i + 1:02d} (eigenvalue {float(eigvals[i]):.1f})", r.lo, r.hi,
+        value = where.slider(i18n.t("playground.semantic", i=i + 1, value=float(eigvals[i])), r.lo, r.hi,
                              step=r.step, key=f"{key}_sefa_{i}", persist_state=KEEP)
         if i < len(sefa_effects):
             where.caption(sefa_effect_caption(sefa_effects[i]))
         if value != 0:
             sefa.append((i, float(value)))
 
-    where.subheader("Raw latent dimensions")
+    where.subheader(i18n.t("playground.raw_title"))
     dims_key = f"{key}_dims"
     ss[dims_key] = [d for d in ss.get(dims_key, []) if 0 <= d < engine.noise_size]
-    chosen = where.multiselect(f"Dimensions of z to edit (0 … {engine.noise_size - 1})",
+    chosen = where.multiselect(i18n.t("playground.dims", last=engine.noise_size - 1),
                                list(range(engine.noise_size)), key=dims_key, max_selections=pg.MAX_DIMS,
                                persist_state=KEEP,
-                               placeholder="Pick a few, e.g. 0 and 17")
+                               placeholder=i18n.t("playground.dims_placeholder"))
     dims = []
     for d in chosen:
         ss.setdefault(f"{key}_dim_{d}", 0.0)
@@ -445,8 +441,8 @@ def latent_controls(engine: pg.LatentEngine, model: str, seed: int, key: str = "
         if value != 0:
             dims.append((int(d), float(value)))
 
-    where.button("↺ Reset sliders", key=f"{key}_reset", on_click=reset_sliders, args=(key,),
-                 width="stretch", help="Semantic and raw sliders back to 0, ψ back to 1.")
+    where.button(i18n.t("playground.reset"), key=f"{key}_reset", on_click=reset_sliders, args=(key,),
+                 width="stretch", help=i18n.t("playground.reset_help"))
     return pg.LatentState(model=model, seed=seed, psi=float(psi), dims=tuple(dims), sefa=tuple(sefa), k=int(k),
                           named=named)
 
@@ -484,15 +480,11 @@ def dims_caption(engine: pg.LatentEngine, state: pg.LatentState, key: str = "pg"
     chosen = st.session_state.get(f"{key}_dims") or []
     n = engine.noise_size
     if not chosen:
-        return (f"z has {n} numbers. Each one alone means little: the first layer mixes all of them. "
-                "Pick a dimension to see how much it moves the face compared with a semantic direction.")
+        return i18n.t("playground.dims_none", n=n)
     dim = int(chosen[0])
     base = engine.prior_code(state.seed, state.psi)
     dim_change, sefa_change = engine.dim_vs_sefa_change(base, dim, 2.0, state.psi)
-    return (f"z has {n} numbers. Moving z[{dim}] by 2 changes this face's pixels by "
-            f"{100 * dim_change:.1f} % on average; moving the top semantic direction by the same distance "
-            f"changes them by {100 * sefa_change:.1f} %. One dimension is one of {n} ingredients, "
-            "not a feature.")
+    return i18n.t("playground.dims_one", n=n, dim=dim, dim_change=100 * dim_change, sefa_change=100 * sefa_change)
 
 
 # -----------------------------------------------------------------------------
@@ -515,14 +507,75 @@ def first_run_state(known_models, key: str = "pg"):
     return state
 
 
+@lru_cache(maxsize=1)
+def _note_patterns() -> tuple:
+    """gan_core's link notes, as regular expressions made from their English templates
+    (content/en.json playground.notes mirrors gan_core.playground's wording; a test checks it)."""
+    out = []
+    for key, template in i18n.load_content(i18n.DEFAULT)["playground"]["notes"].items():
+        parts = re.split(r"\{(\w+)\}", template)
+        regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
+        out.append((key, re.compile(regex, re.S)))
+    return tuple(out)
+
+
+def link_note(note: str) -> str:
+    """One of gan_core's notes about an ignored link value, in the page's language."""
+    if i18n.current() == i18n.DEFAULT:
+        return note
+    for key, pattern in _note_patterns():
+        match = pattern.fullmatch(note)
+        if match:
+            return i18n.t(f"playground.notes.{key}", **match.groupdict())
+    return i18n.engine_text(note)        # a note this page does not know yet: gan_core's own words
+
+
 def sync_link(state: pg.LatentState, engine: pg.LatentEngine, shareable: bool) -> str:
     """Write the state into the URL (the address bar is the share link); return the link text."""
     params = pg.encode_query_params(state, default_k=engine.default_k, shareable_model=shareable)
+    if i18n.current() != i18n.DEFAULT:
+        params["lang"] = i18n.current()     # the link opens in the language it was copied in
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
     base = (st.context.url or "").split("?")[0]
     query = urlencode(params)
     return f"{base}?{query}" if query else (base or "?")
+
+
+def licence_note(info: ModelInfo) -> str:
+    """gan_core.playground.licence_note in the page's language (a model card's own licence as written)."""
+    english = pg.licence_note(info.name, info.architecture, info.licence)
+    if info.architecture == "pggan":
+        return i18n.t("playground.licence.pggan")
+    if english and english == pg.FACES64_LICENCE_NOTE:
+        return i18n.t("playground.licence.faces64")
+    return english
+
+
+# -----------------------------------------------------------------------------
+# the views (tabs): their value is their label, so it is kept in the current language
+
+
+def _view_key(view: str) -> str:
+    return "photo.tab" if view == "photo" else f"playground.views.{view}"   # the photo view names itself
+
+
+def view_label(view: str) -> str:
+    """The tab label of a view ("face", "grid" ... "photo") in the current language."""
+    return i18n.t(_view_key(view))
+
+
+def settle_view(views, key: str = "pg_view") -> None:
+    """Before the tabs are drawn: a view remembered in the other language (or set by a button)
+    becomes the same view's label in this one, so a language switch keeps the open tab."""
+    ss = st.session_state
+    current = ss.get(key)
+    if current is None:
+        return
+    for view in views:
+        if current in {i18n.text_in(lang, _view_key(view)) for lang in i18n.LANGS}:
+            ss[key] = view_label(view)
+            return
 
 
 @contextmanager
@@ -531,7 +584,7 @@ def errors_shown(what: str, where=None):
     try:
         yield
     except Exception as exc:  # Streamlit's rerun/stop signals are BaseExceptions and pass through
-        (where or st).error(f"{what} failed: {type(exc).__name__}: {str(exc)[:300]}")
+        (where or st).error(i18n.t("playground.failed", what=what, error=f"{type(exc).__name__}: {str(exc)[:300]}"))
 
 
 def timed(fn, *args, **kwargs):

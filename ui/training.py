@@ -24,33 +24,24 @@ from gan_core import presets
 from gan_core.device import torch_threads
 from gan_core.job import TrainingSlot
 from gan_core.train import TrainConfig
+from ui.i18n import labels, t
 
 # ---------------------------------------------------------------- widget choices and bounds
 
 LR_OPTIONS = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 4e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1)
-LR_D_OPTIONS = ("same as G", *LR_OPTIONS)
+SAME_AS_G = "same as G"      # the D learning rate widget's value for "no separate lr_d" (shown translated)
+LR_D_OPTIONS = (SAME_AS_G, *LR_OPTIONS)
 BATCH_OPTIONS = (2, 4, 8, 16, 32, 64, 128)      # >= 2: batch norm needs two samples
 NOISE_OPTIONS = (1, 2, 4, 8, 16, 32, 64, 100, 128)
 CONV_DIM_OPTIONS = (8, 16, 32, 64)
 SAMPLE_EVERY_OPTIONS = (5, 10, 25, 50, 100, 200, 500)
-LOSS_LABELS = {
-    "lsgan": "Least squares (LSGAN, the course's)",
-    "bce": "Non-saturating BCE (original GAN)",
-    "wgan-gp": "Wasserstein + gradient penalty (WGAN-GP)",
-    "hinge": "Hinge (SN-GAN, BigGAN)",
-}
+LOSSES = ("lsgan", "bce", "wgan-gp", "hinge")     # labels: content "train.losses.<name>"
 # EMA decays offered: short in-app runs need short averages (0.999 would still average in
 # the random initial weights after a few hundred steps); 0 is off.
 EMA_OPTIONS = (0.0, 0.9, 0.95, 0.99, 0.999)
 N_SAMPLES = 64       # an 8x8 fixed-noise grid, as in the course
 
-DATA_LABELS = {
-    "emoji": "Emoji faces (329 images, 32x32, the course's set)",
-    "shapes": "Shapes (512 circles, squares, triangles, 32x32)",
-    "upload": "Upload images (zip or several files)",
-    "mnist": "MNIST digits (download)",
-    "cifar10": "CIFAR-10 (download)",
-}
+# Dataset labels: content "train.data.<name>".
 # A visitor's upload may cost the shared server at most ~20 s of decoding: 400 million pixels is
 # ~1,000 12-megapixel JPEGs at reduced-size decoding, or 24 one-bit 4096x4096 PNGs.
 UPLOAD_LIMITS = gdata.Limits(max_files=5000, max_total_bytes=100 * 2**20, max_output_bytes=64 * 2**20,
@@ -96,7 +87,7 @@ def bounds(cloud: bool) -> Bounds:
 
 def format_lr(v) -> str:
     if isinstance(v, str):
-        return v
+        return t("train.lr_d_same") if v == SAME_AS_G else v
     mantissa, exponent = f"{v:.0e}".split("e")
     return f"{v:g}" if v >= 1e-3 else f"{mantissa}e-{int(exponent[1:])}"
 
@@ -137,13 +128,13 @@ def values_from_config(config: dict) -> tuple[dict, list[str]]:
     if cfg.dataset in ("emoji", "shapes"):
         values["tr_dataset"] = cfg.dataset
     else:
-        notes.append(f"dataset {cfg.dataset!r} is not offered here; using emoji faces")
+        notes.append(t("train.prefill_dataset", name=repr(cfg.dataset)))
     if cfg.image_size != 32 and cfg.dataset in ("emoji", "shapes"):
-        notes.append(f"image size {cfg.image_size} is not offered for the built-in sets; using 32x32")
+        notes.append(t("train.prefill_size", size=cfg.image_size))
     for key, name in FIELDS.items():
         value = getattr(cfg, name)
         if key == "tr_lr_d":
-            value = "same as G" if value is None else nearest(LR_OPTIONS, value)
+            value = SAME_AS_G if value is None else nearest(LR_OPTIONS, value)
         elif key == "tr_ema":
             value = nearest(EMA_OPTIONS, value)
         elif key == "tr_lr":
@@ -158,7 +149,7 @@ def values_from_config(config: dict) -> tuple[dict, list[str]]:
             value = nearest(SAMPLE_EVERY_OPTIONS, value) if value else 50
         elif key == "tr_d_train_iters":
             value = min(5, max(1, value))
-        exact = None if value == "same as G" else value
+        exact = None if value == SAME_AS_G else value
         if exact != getattr(cfg, name):
             notes.append(f"{name} {getattr(cfg, name)} -> {value}")
         values[key] = value
@@ -176,14 +167,14 @@ def config_from_values(values: dict, dataset: str = "emoji", image_size: int = 3
     bound = bound or bounds(False)
     iterations = int(values["tr_iterations"])
     if iterations > bound.max_iterations:
-        raise ValueError(f"at most {bound.max_iterations} iterations per run on this server")
+        raise ValueError(t("train.too_many_iterations", n=bound.max_iterations))
     if values["tr_batch_size"] > bound.max_batch or values["tr_conv_dim"] > bound.max_conv_dim:
-        raise ValueError(f"batch size is limited to {bound.max_batch} and conv_dim to {bound.max_conv_dim} here")
-    lr_d = values.get("tr_lr_d", "same as G")
+        raise ValueError(t("train.too_large", batch=bound.max_batch, conv_dim=bound.max_conv_dim))
+    lr_d = values.get("tr_lr_d", SAME_AS_G)
     return TrainConfig(
         dataset=dataset, image_size=image_size, noise_size=int(values["tr_noise_size"]),
         conv_dim=int(values["tr_conv_dim"]), loss=values["tr_loss"], lr=float(values["tr_lr"]),
-        lr_d=None if lr_d == "same as G" else float(lr_d),
+        lr_d=None if lr_d == SAME_AS_G else float(lr_d),
         beta1=float(values["tr_beta1"]), beta2=float(values["tr_beta2"]),
         spectral_norm=bool(values["tr_spectral_norm"]), d_batch_norm=bool(values["tr_d_batch_norm"]),
         d_activation=values.get("tr_d_activation", "relu"),
@@ -198,20 +189,14 @@ def warnings_for(config: TrainConfig, n_images: int | None) -> list[tuple[str, s
     notes = []
     lr = max(config.lr, config.lr_d or 0)
     if lr >= 1e-2:
-        notes.append(("warning", f"A learning rate of {format_lr(lr)} is far above what Adam tolerates here "
-                                  "(DCGANs train at about 2e-4): expect this run to diverge. It will stop on its own "
-                                  "and explain what blew up."))
+        notes.append(("warning", t("train.warn_lr", lr=format_lr(lr))))
     if n_images is not None:
         if n_images == 1:
-            notes.append(("warning", "Only one training image: the generator can at best learn to copy it "
-                                     "(pure memorisation). It trains, but there is nothing to generalise."))
+            notes.append(("warning", t("train.warn_one_image")))
         elif n_images < config.batch_size:
-            notes.append(("info", f"The dataset has {n_images} images, fewer than the batch size "
-                                  f"{config.batch_size}: each batch repeats images (drawn with replacement). "
-                                  "It trains, and will mostly memorise them."))
+            notes.append(("info", t("train.warn_few_images", n=n_images, batch=config.batch_size)))
     if config.loss == "wgan-gp" and config.d_train_iters == 1:
-        notes.append(("info", "WGAN-GP usually trains the critic 5 times per generator step "
-                              "(D steps per G step = 5)."))
+        notes.append(("info", t("train.warn_wgan_steps")))
     return notes
 
 
@@ -232,13 +217,12 @@ def init_state(state) -> list[str]:
         try:
             values, diffs = values_from_config(dict(prefill))
         except (TypeError, ValueError) as exc:
-            return [f"Could not use the configuration from the Experiments page: {exc}"]
+            return [t("train.prefill_failed", error=exc)]
         apply_values(state, values)
         # A preset's own configuration (the course page's buttons) keeps its name in the menu.
         same = [name for name, preset in PRESETS.items() if preset == values]
         state["tr_preset"] = same[0] if same else CUSTOM
-        notes.append("Settings loaded from the Experiments page." +
-                     (" Adjusted to the choices offered here: " + "; ".join(diffs) + "." if diffs else ""))
+        notes.append(t("train.prefill_loaded") + (t("train.prefill_adjusted", diffs="; ".join(diffs)) if diffs else ""))
     return notes
 
 
@@ -258,10 +242,8 @@ def preset_picker(running: bool, device: str) -> None:
     """The preset menu, what the chosen preset is, one click to the course's settings, and when
     faces usually appear on this server. Always the same elements: a layout that keeps its shape
     rerenders without stale duplicates."""
-    from ui.i18n import t
-
     ss = st.session_state
-    st.selectbox(t("presets.label"), [*PRESETS, CUSTOM], format_func=lambda n: t(f"presets.names.{n}"),
+    st.selectbox(t("presets.label"), [*PRESETS, CUSTOM], format_func=labels("presets.names"),
                  key="tr_preset", on_change=on_preset_change, disabled=running, persist_state="session")
     name = ss["tr_preset"]
     st.caption(t(f"presets.descriptions.{name}" if name in PRESETS else "presets.custom_blurb"))
@@ -429,13 +411,13 @@ def trainer_factory(dataset: str):
 
 def run_label(config: TrainConfig, n: int) -> str:
     """A short name that says what differs: "Run 2: bce, lr 5e-3/1e-4, SN"."""
-    label = f"Run {n}: {config.loss}, lr {format_lr(config.lr)}"
+    label = f"{t('train.run_label', n=n)}: {config.loss}, lr {format_lr(config.lr)}"
     if config.lr_d:
         label += f"/{format_lr(config.lr_d)}"
     if config.spectral_norm:
         label += ", SN"
     if config.d_train_iters > 1:
-        label += f", {config.d_train_iters} D steps"
+        label += ", " + t("train.d_steps_label", k=config.d_train_iters)
     return label
 
 
@@ -453,8 +435,7 @@ class DataChoice:
 
 COLOURS = {"d_loss_real": "#1f77b4", "d_loss_fake": "#ff7f0e", "g_loss": "#2ca02c",
            "d_x": "#1f77b4", "d_g_z": "#d62728"}
-NAMES = {"d_loss_real": "D on real", "d_loss_fake": "D on fake", "g_loss": "G",
-         "d_x": "D(x) on real", "d_g_z": "D(G(z)) on fake"}
+# Trace names: content "train.charts.<key>".
 
 
 # Figures are plain dicts with numpy arrays: st.plotly_chart validates them into a
@@ -477,7 +458,7 @@ def _figure(traces, title, yaxis=None, height=300, **layout):
         "title": {"text": title, "font": {"size": 14}}, "height": height,
         "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
         "legend": {"orientation": "h", "y": -0.32, "yanchor": "top"},
-        "xaxis": {"title": {"text": "iteration"}}, "yaxis": {"title": {"text": yaxis}},
+        "xaxis": {"title": {"text": t("train.charts.iteration")}}, "yaxis": {"title": {"text": yaxis}},
         "uirevision": "keep", **layout}}
 
 
@@ -503,7 +484,7 @@ def _curve_traces(runs, keys):
         for key in keys:
             if key not in curves:
                 continue
-            name = NAMES[key] if len(runs) == 1 else f"{NAMES[key]} · {label}"
+            name = t(f"train.charts.{key}") if len(runs) == 1 else f"{t(f'train.charts.{key}')} · {label}"
             if len(curves["x"]) > 2 * 40:
                 raw = _line(curves["x"], curves[key], name, COLOURS[key], dash)
                 raw.update(opacity=0.25, showlegend=False, hoverinfo="skip")
@@ -516,52 +497,131 @@ def _curve_traces(runs, keys):
 
 def loss_figure(runs) -> dict:
     """runs: [(label, curves)]; one run draws solid lines, a second one dashed (comparison)."""
-    return _figure(_curve_traces(runs, ("d_loss_real", "d_loss_fake", "g_loss")), "Losses", "loss")
+    return _figure(_curve_traces(runs, ("d_loss_real", "d_loss_fake", "g_loss")), t("train.charts.losses"),
+                   t("train.charts.loss_axis"))
 
 
 def health_figure(runs, loss: str) -> dict:
-    axis = "D's output" if loss not in ("wgan-gp", "hinge") else "critic score"
-    return _figure(_curve_traces(runs, ("d_x", "d_g_z")), "Health: what D says about real and fake", axis)
+    axis = t("train.charts.d_output") if loss not in ("wgan-gp", "hinge") else t("train.charts.critic_score")
+    return _figure(_curve_traces(runs, ("d_x", "d_g_z")), t("train.charts.health"), axis)
 
 
 def metrics_figure(metrics: dict, swd_floor: float | None = None) -> dict:
     traces, shapes = [], []
     if "diversity" in metrics:
         m = metrics["diversity"]
-        traces.append(_line(m["x"], m["value"], "sample diversity (real data = 1)", "#9467bd", mode="lines+markers"))
+        traces.append(_line(m["x"], m["value"], t("train.charts.diversity"), "#9467bd", mode="lines+markers"))
         shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": 1, "y1": 1,
                        "line": {"color": "#9467bd", "dash": "dot", "width": 1}})
     if "swd_grid" in metrics:
         m = metrics["swd_grid"]
-        traces.append(_line(m["x"], m["value"], "SWD of the grid vs real (lower is better)", "#8c564b",
+        traces.append(_line(m["x"], m["value"], t("train.charts.swd"), "#8c564b",
                             yaxis="y2", mode="lines+markers"))
         if swd_floor is not None and m["x"]:
-            traces.append(_line([m["x"][0], m["x"][-1]], [swd_floor, swd_floor], "SWD of real vs real",
+            traces.append(_line([m["x"][0], m["x"][-1]], [swd_floor, swd_floor], t("train.charts.swd_floor"),
                                 "#8c564b", dash="dot", yaxis="y2"))
-    return _figure(traces, "Quality signals, measured on every grid", "diversity", height=330, shapes=shapes,
+    return _figure(traces, t("train.charts.quality"), t("train.charts.diversity_axis"), height=330, shapes=shapes,
                    yaxis2={"title": {"text": "SWD"}, "overlaying": "y", "side": "right", "rangemode": "tozero",
                            "showgrid": False})
 
 
-HEALTH_TEXT = {
-    "lsgan": "D is trained to output 1 on real images and 0 on fakes. **Healthy:** D(x) stays somewhat above "
-             "D(G(z)) (say 0.6 vs 0.3), both move around, and the three losses stay in the same range, noisy "
-             "but flat. **Trouble:** D(x) pinned at 1 and D(G(z)) at 0 with D's loss near 0 means D wins outright; "
-             "losses shooting up or turning NaN means the run is diverging.",
-    "bce": "D outputs the probability that an image is real. **Healthy** (the DCGAN tutorial's rule): D(G(z)) "
-           "starts near 0 and climbs towards 0.5, D(x) stays above it, D's loss hovers around 1.0–1.4 "
-           "(2·ln 2 ≈ 1.39 is a coin-flipping D). **Trouble:** D(x) → 1 and D(G(z)) → 0 with G's loss "
-           "climbing steadily: D has won and G's gradient is vanishing.",
-    "wgan-gp": "The critic gives scores, not probabilities. Their gap, D(x) − D(G(z)), estimates the Wasserstein "
-               "distance between real and generated images: **healthy** runs see it shrink slowly (D's loss, "
-               "about minus the gap, rises towards 0). G's loss wanders and means little on its own.",
-    "hinge": "The critic scores real images above +1 and fakes below −1 when it is sure. **Healthy:** D(x) above "
-             "D(G(z)) with a margin that shrinks as G improves; D's loss near 0 for a long time means D wins.",
-}
+# ---------------------------------------------------------------- the run's messages, in the page's language
+# gan_core writes its messages in English (it knows nothing of the page's
+# language) and hands the facts alongside: Snapshot.detail for a divergence,
+# error_kind for a failure. These say them again from content "train".
 
-DIVERGED_TEXT = (
-    "A GAN *diverges* when the two networks stop playing a game one can learn from: a learning rate so "
-    "large that one Adam step throws the weights far away, a discriminator so strong that the generator's "
-    "gradient vanishes, or a loss that blows up to infinity. The engine watches for losses that explode "
-    "and for generated images stuck at pure colours, and stops the run instead of training on noise."
-)
+def duration(seconds: float | None) -> str:
+    """gan_core.job.format_duration in the page's language: "42 s", "2 min 05 s", "1 h 02 min"."""
+    if seconds is None or not math.isfinite(seconds):
+        return "?"
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return t("train.duration.s", s=seconds)
+    minutes, s = divmod(seconds, 60)
+    if minutes < 60:
+        return t("train.duration.min", m=minutes, s=s)
+    hours, m = divmod(minutes, 60)
+    return t("train.duration.h", h=hours, m=m)
+
+
+def busy_message(status) -> str:
+    """gan_core.job.SlotStatus.message: someone else's run holds the server."""
+    left = (t("train.busy_unknown") if status.seconds_left is None
+            else t("train.busy_left", duration=duration(status.seconds_left)))
+    return t("train.busy", left=left)
+
+
+def stop_reason(reason: str, max_seconds: float | None) -> str:
+    """The job's stop reasons (gan_core.job.TrainingJob and this page's Stop button)."""
+    if reason == "stopped by you":
+        return t("train.stop_reasons.by_you")
+    if reason == "the browser tab was closed":
+        return t("train.stop_reasons.tab_closed")
+    if "time limit" in reason:
+        return t("train.stop_reasons.time_limit", duration=duration(max_seconds))
+    return reason
+
+
+def final_message(snap, max_seconds: float | None = None) -> str:
+    """The run's last word (done / stopped / diverged) from the snapshot's facts."""
+    if snap.status == "done":
+        return t("train.done", n=snap.iteration, seconds=snap.elapsed,
+                 rate=snap.iteration / max(snap.elapsed, 1e-9))
+    if snap.status == "stopped":
+        if snap.stop_reason:
+            return t("train.stopped_why", n=snap.iteration, reason=stop_reason(snap.stop_reason, max_seconds))
+        return t("train.stopped", n=snap.iteration)
+    if snap.status == "diverged":
+        return divergence_message(snap.detail) or snap.message
+    return snap.message
+
+
+def divergence_message(detail: dict) -> str:
+    """gan_core.train.Trainer's divergence explanation, from FinalEvent.detail ("" if unknown)."""
+    cause = detail.get("cause")
+    if cause not in ("nonfinite", "exploded", "saturated"):
+        return ""
+    values = dict(detail)
+    if "net" in values:
+        values["net"] = t(f"train.diverged.nets.{values['net']}")
+    if cause == "nonfinite":
+        values["value"] = t(f"train.diverged.{values['value']}")
+    text = t(f"train.diverged.{cause}", **values)
+    advice = detail.get("advice")
+    if advice in ("lr", "sn", "generic"):
+        text += " " + t(f"train.diverged.advice_{advice}", lr=detail.get("lr", 0.0))
+    return text
+
+
+def error_message(snap) -> str:
+    """A failed run in one sentence. A ValueError's text is gan_core's own, in English."""
+    if snap.error_kind == "memory":
+        return t("train.error_memory")
+    if snap.error_kind == "unknown":
+        return t("train.error_unknown")
+    if snap.error_kind == "crash":
+        detail = snap.error.removeprefix("The training crashed (").removesuffix(").")
+        return t("train.error_crash", detail=detail)
+    if snap.error_kind == "value":
+        return t("train.error_config", detail=snap.error)
+    return snap.error
+
+
+def upload_reason(reason: str, count: int = 1) -> str:
+    """One of gan_core.data's rejection reasons ("not an image" ...), singular or plural."""
+    try:
+        return t(f"train.reasons.{'many' if count > 1 else 'one'}.{reason}")
+    except KeyError:            # a reason this page does not know yet: gan_core's own words
+        return reason
+
+
+def upload_summary(report) -> str:
+    """gan_core.data.LoadReport.summary in the page's language: "3 accepted, 2 rejected (not images)"."""
+    phrase = upload_reason
+    text = t("train.summary", accepted=report.accepted, rejected=report.total_rejected)
+    reasons = sorted(report.rejected.items(), key=lambda item: (-item[1], item[0]))
+    if len(reasons) == 1:
+        text += f" ({phrase(*reasons[0])})"
+    elif reasons:
+        text += " (" + ", ".join(f"{count} {phrase(reason, count)}" for reason, count in reasons) + ")"
+    return text
