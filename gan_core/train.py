@@ -387,6 +387,9 @@ class Trainer:
     # gets the full 20. Early grids are estimated from fewer codes: their colours are a
     # few per cent noisier, which a grid of blobs does not show.
     GRID_CODES_PER_BATCH = 256
+    # A visitor decides within seconds whether anything is happening: the first grid comes
+    # at this step whatever sample_every says (when grids are on at all).
+    FIRST_GRID_AT = 10
 
     def refresh_ema_stats(self, batches: int | None = None) -> None:
         """Standing batch-norm statistics for the EMA weights (see recompute_bn_stats).
@@ -483,7 +486,7 @@ class Trainer:
                     return
                 yield last
 
-            if (c.sample_every and it % c.sample_every == 0) or it == c.iterations:
+            if (c.sample_every and (it % c.sample_every == 0 or it == self.FIRST_GRID_AT)) or it == c.iterations:
                 self._refresh_for_grid()
                 sample_ev = self._samples_event(it)
                 problem = self._saturation(sample_ev, it)

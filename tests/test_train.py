@@ -211,3 +211,8 @@ def test_recompute_bn_stats_is_reproducible_and_leaves_the_global_rng_alone():
     recompute_bn_stats(g, batches=3, batch_size=16)
     assert all(torch.equal(a, b) for a, b in zip(first, g.buffers()))
     assert recompute_bn_stats(MLPGenerator(2, width=8), noise_size=2) == 0
+
+
+def test_the_first_grid_comes_at_step_10_whatever_sample_every_says():
+    events = run_all(Trainer(tiny(sample_every=25, iterations=30), dataset=data16()))
+    assert [e.iteration for e in events if e.kind == "samples"] == [Trainer.FIRST_GRID_AT, 25, 30]
