@@ -18,9 +18,10 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from contentfiles import CONTENT, flat_keys
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-CONTENT = {lang: json.loads((ROOT / "content" / f"{lang}.json").read_text(encoding="utf-8")) for lang in ("en", "fa")}
 
 # page file -> nothing else needed to render it
 PERSIAN_PAGES = [
@@ -122,19 +123,10 @@ def one_torch_thread():
 # ---------------------------------------------------------------- the content files
 
 
-def flat(node, prefix=""):
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from flat(v, f"{prefix}.{k}" if prefix else k)
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from flat(v, f"{prefix}[{i}]")
-    else:
-        yield prefix, node
 
 
 def test_both_content_files_have_the_same_keys_and_no_empty_text():
-    en, fa = dict(flat(CONTENT["en"])), dict(flat(CONTENT["fa"]))
+    en, fa = dict(flat_keys(CONTENT["en"])), dict(flat_keys(CONTENT["fa"]))
     assert set(en) ^ set(fa) == set()
     assert [k for k, v in fa.items() if not str(v).strip()] == []
 
@@ -152,7 +144,7 @@ def test_every_quiz_has_the_same_answer_index_in_both_languages():
 
 def test_placeholders_match_in_both_languages():
     """A {placeholder} missing from one language would raise (or leave braces) on the page."""
-    en, fa = dict(flat(CONTENT["en"])), dict(flat(CONTENT["fa"]))
+    en, fa = dict(flat_keys(CONTENT["en"])), dict(flat_keys(CONTENT["fa"]))
     names = re.compile(r"(?<!\{)\{([a-z_]+)(?::[^}]*)?\}(?!\})")
     for key, value in en.items():
         if isinstance(value, str):

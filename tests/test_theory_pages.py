@@ -1,6 +1,5 @@
 """The five theory pages under Streamlit's AppTest: both languages, quizzes, figures, the toy lab."""
 
-import json
 import re
 import time
 from pathlib import Path
@@ -9,9 +8,10 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from contentfiles import CONTENT, flat_keys
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-CONTENT = {lang: json.loads((ROOT / "content" / f"{lang}.json").read_text(encoding="utf-8")) for lang in ("en", "fa")}
 
 PAGES = {
     "gan": "pages/4_What_is_a_GAN.py",
@@ -40,15 +40,6 @@ def open_page(page: str, lang: str = "en") -> AppTest:
     return at
 
 
-def flat_keys(node, prefix=""):
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from flat_keys(v, f"{prefix}.{k}" if prefix else k)
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from flat_keys(v, f"{prefix}[{i}]")
-    else:
-        yield prefix, node
 
 
 def test_both_languages_have_the_same_keys_and_quiz_answers():
