@@ -235,6 +235,19 @@ def test_every_playground_view_in_persian_shows_no_english_prose(view):
     assert offenders == []
 
 
+def test_the_open_bias_audit_in_persian_shows_no_english_prose():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["lang"] = "fa"
+    at.session_state["pg_audit"] = True
+    at.run()
+    at.switch_page("pages/1_Playground.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    texts = page_texts(at)
+    assert any(CONTENT["fa"]["named"]["audit_note"][:20] in t for t in texts)   # the audit is drawn
+    offenders = [(text[:80], run) for text in texts for run in english_prose(text)]
+    assert offenders == []
+
+
 def engine_link_notes() -> list[str]:
     """Every kind of note gan_core.playground writes about a link it cannot fully use."""
     from gan_core import playground as pg

@@ -306,6 +306,17 @@ def test_named_sliders_come_first_and_move_the_face(default_face):
     assert any("Bias audit" in e.label for e in at.expander)
 
 
+def test_bias_audit_is_drawn_only_while_open_and_then_names_the_under_produced_ages():
+    # Its chart is about half of a slider move's server time, so a closed audit draws nothing.
+    at = run_page()
+    assert not [m for m in at.markdown if "Under-produced ages" in m.value]
+    at.session_state["pg_audit"] = True            # the visitor opens the expander
+    at.run()
+    assert_clean(at)
+    reading = [m.value for m in at.markdown if "Under-produced ages" in m.value]
+    assert reading and "70+" in reading[0]
+
+
 def test_keep_the_other_one_shows_the_conditional_directions_measured_effect():
     at = run_page(session={"pg_keep": True})
     assert_clean(at)
