@@ -23,6 +23,10 @@ def main():
     with streamlit_app() as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1500})
+        # The home page first: on a fresh server a deep link opened before anyone opened "/" gets
+        # Streamlit's own page list in the sidebar, not the app's (a known limitation, see README).
+        page.goto(url)
+        page.wait_for_selector("[data-testid=stSidebarNav]", timeout=60_000)
         page.goto(f"{url}/Playground?{args.query}")
         page.wait_for_selector('[data-testid="stImage"] img', timeout=120_000)
         page.get_by_role("slider", name="Age").wait_for(timeout=60_000)
