@@ -12,3 +12,16 @@ os.environ.setdefault("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "full")
 import torch  # noqa: E402  (a cold torch import inside AppTest would hit its timeout)
 
 torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """For modules that train many small steps (`pytestmark = pytest.mark.usefixtures(...)`):
+    two OpenMP threads collapse when other processes share the 2 cores; one degrades gracefully."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -15,7 +15,6 @@ import re
 from pathlib import Path
 
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 from contentfiles import CONTENT, flat_keys
@@ -112,12 +111,7 @@ def open_in(lang: str, page: str) -> AppTest:
     return at
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")   # conftest.py says why
 
 
 # ---------------------------------------------------------------- the content files

@@ -10,14 +10,7 @@ from gan_core import theory
 from gan_core.models import DCDiscriminator, DCGenerator
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    # Two OpenMP threads collapse when other processes share the 2 cores
-    # (testing-notes section 6); one thread degrades gracefully.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")   # conftest.py says why
 
 # ---------------------------------------------------------------- optimal discriminator and JSD
 

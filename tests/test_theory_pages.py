@@ -5,7 +5,6 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 from contentfiles import CONTENT, flat_keys
@@ -22,12 +21,7 @@ PAGES = {
 }
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")   # conftest.py says why
 
 
 def open_page(page: str, lang: str = "en") -> AppTest:

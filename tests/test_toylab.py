@@ -7,13 +7,7 @@ import torch
 from gan_core.toylab import PRESETS, ToyLab, ToyLabConfig, arrow_segments
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    # Two OpenMP threads collapse when other processes share the 2 cores; one degrades gracefully.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")   # conftest.py says why
 
 
 # The budget at which the pages' claims are checked: a few hundred iterations,
