@@ -59,6 +59,11 @@ PRESETS: dict[str, TrainConfig] = {
 # Train page divides it by the iterations per second measured on its server.
 FIRST_FACES_ITERATION: dict[str, int] = {"fast": 250}
 
+# The learning rates the app's sliders offer (the Train page's G and D sliders and the
+# toy lab's): every preset's lr and lr_d is one of them (tests/test_presets.py), from
+# 1e-5 up to the course's failing 0.1. The CLI takes any value.
+LR_OPTIONS = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 4e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1)
+
 DEFAULT = "fast"           # the preset the Train page and `--preset` examples start from
 COURSE_NAME = "course"
 

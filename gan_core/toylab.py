@@ -39,10 +39,10 @@ import torch
 
 from . import data as gdata
 from . import metrics
+from .losses import loss_class
 from .train import TrainConfig, Trainer
 
 TOY_DATASETS = gdata.TOY_DATASETS
-TOY_LOSSES = ("bce", "lsgan", "wgan-gp", "hinge")
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,7 @@ class ToyLabConfig:
     def __post_init__(self):
         if self.dataset not in TOY_DATASETS:
             raise ValueError(f"unknown toy dataset {self.dataset!r}; choose one of {', '.join(TOY_DATASETS)}")
-        if self.loss not in TOY_LOSSES:
-            raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(TOY_LOSSES)}")
+        loss_class(self.loss)   # every loss of gan_core.losses trains here; anything else is refused
 
     def to_train_config(self, n_samples: int = 512) -> TrainConfig:
         # iterations is only an upper bound for Trainer.run(); the lab steps by hand.
@@ -134,20 +133,11 @@ class ToyLabView:
     grad: np.ndarray            # (m, 2) -d(G loss)/dx at each fake point
     grid_x: np.ndarray          # (k,) grid coordinates of the surface
     grid_y: np.ndarray          # (k,)
-    surface: np.ndarray         # (k, k) D's output, rows along y
-    surface_label: str          # what the surface's numbers mean
+    surface: np.ndarray         # (k, k) D's output, rows along y (what it means: the loss's "surface" text)
     surface_range: tuple[float, float]
     box: tuple[float, float, float, float]   # x0, x1, y0, y1
     history: dict = field(default_factory=dict)
 
-
-# What D's output means for each loss (the surface's colour bar).
-SURFACE_LABELS = {
-    "bce": "D(x): probability that x is real",
-    "lsgan": "D(x): least-squares score (1 = real, 0 = fake)",
-    "wgan-gp": "critic score f(x) (higher = more real)",
-    "hinge": "D(x): hinge score (>= 1 real, <= -1 fake)",
-}
 
 NON_MODE_RADIUS = 0.15
 
@@ -242,7 +232,7 @@ class ToyLab:
         h["d_x"].append(d.get("d_x", float("nan")))
         h["d_g_z"].append(d.get("d_g_z", float("nan")))
         # For WGAN the critic's E[f(real)] - E[f(fake)] estimates the EM distance.
-        h["w_estimate"].append(-(d["d_loss_real"] + d["d_loss_fake"]) if d and self.config.loss == "wgan-gp"
+        h["w_estimate"].append(-(d["d_loss_real"] + d["d_loss_fake"]) if d and self.trainer.loss.estimates_wasserstein
                                else float("nan"))
         if len(h["iteration"]) >= self.MAX_POINTS:
             # Keep the shape of the whole run in bounded memory: drop every
@@ -300,11 +290,8 @@ class ToyLab:
         finally:
             D.train(was_d)
         surface = surface.numpy()
-        if self.config.loss == "bce":
-            rng = (0.0, 1.0)
-        elif self.config.loss == "lsgan":
-            rng = (-0.25, 1.25)
-        else:
+        rng = loss.output_range
+        if rng is None:   # a critic's scores have no fixed range: scale to what it outputs now
             lo, hi = np.percentile(surface, [1, 99])
             rng = (float(lo), float(hi) if hi > lo else float(lo) + 1e-6)
         return ToyLabView(
@@ -313,7 +300,7 @@ class ToyLab:
             fake=fake.numpy(),
             grad=(-grad).numpy(),
             grid_x=self.grid_x, grid_y=self.grid_y,
-            surface=surface, surface_label=SURFACE_LABELS[self.config.loss], surface_range=rng,
+            surface=surface, surface_range=rng,
             box=self.box,
             history={"losses": {k: list(v) for k, v in self.history.items()},
                      "coverage": {k: list(v) for k, v in self.coverage_history.items()}},

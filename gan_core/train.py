@@ -548,7 +548,7 @@ class Trainer:
             self._problem.update(advice="lr", lr=lr)
             return (f"The likely cause is the learning rate: {lr:g} is far too high for Adam here "
                     f"(DCGANs train at about 2e-4). Try 2e-4 or 1e-3.")
-        if not c.spectral_norm and c.loss in ("bce", "hinge"):
+        if not c.spectral_norm and self.loss.advise_spectral_norm:
             self._problem["advice"] = "sn"
             return "Try spectral norm on the discriminator, a lower learning rate, or the least-squares loss."
         self._problem["advice"] = "generic"

@@ -85,3 +85,26 @@ def gif_bytes(frames, duration_ms: int = 120, loop: int = 0) -> bytes:
     frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:],
                    duration=duration_ms, loop=loop, optimize=False)
     return buf.getvalue()
+
+
+def smooth(values, window: int, centred: bool = False) -> np.ndarray:
+    """Moving average over `window` samples that skips missing values (None or NaN: a diverged
+    loss is stored as null).
+
+    Trailing by default: each point averages the window that ends at it (the Experiments
+    page's curves of the study's logged windows). centred=True averages the window around
+    it instead, which does not lag behind the raw curve it is drawn over (the Train page's
+    live curves). A series shorter than the window comes back unsmoothed.
+    """
+    y = np.asarray([np.nan if v is None else v for v in values], dtype=np.float64)
+    if window <= 1 or len(y) < window:
+        return y
+    ok = np.isfinite(y)
+    kernel = np.ones(window)
+    # Full convolutions: entry k sums the window that ends at sample k.
+    total = np.convolve(np.where(ok, y, 0.0), kernel)
+    count = np.convolve(ok.astype(np.float64), kernel)
+    start = (window - 1) // 2 if centred else 0
+    total, count = total[start:start + len(y)], count[start:start + len(y)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / count, np.nan)

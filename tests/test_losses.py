@@ -3,7 +3,8 @@ import math
 import pytest
 import torch
 
-from gan_core.losses import get_loss, gradient_penalty
+from contentfiles import CONTENT, flat_keys
+from gan_core.losses import LOSSES, GANLoss, get_loss, gradient_penalty, loss_class
 
 REAL = torch.tensor([0.5, 2.0, -1.0])
 FAKE = torch.tensor([0.0, -3.0, 1.5])
@@ -61,3 +62,63 @@ def test_gradient_penalty_is_zero_for_a_unit_slope_critic():
 def test_unknown_loss_lists_choices():
     with pytest.raises(ValueError, match="lsgan, bce, wgan-gp, hinge"):
         get_loss("mse")
+
+
+# ---------------------------------------------------------------- each loss's metadata and prose
+
+TEXTS = {lang: dict(flat_keys(content)) for lang, content in CONTENT.items()}
+
+
+def missing_metadata(cls) -> list[str]:
+    """What a loss class lacks of what the Train page, the toy lab and the trainer read from it."""
+    problems = []
+    if not (isinstance(cls.formula, str) and "L_D" in cls.formula and "L_G" in cls.formula):
+        problems.append("formula: LaTeX for both L_D and L_G")
+    if not isinstance(cls.is_critic, bool):
+        problems.append("is_critic")
+    # A probability or a 0/1 target has a fixed range for the toy lab's colour bar; a critic's scores do not.
+    if cls.is_critic != (cls.output_range is None):
+        problems.append("output_range: (low, high) unless D is a critic")
+    elif cls.output_range is not None and not cls.output_range[0] < cls.output_range[1]:
+        problems.append("output_range: low < high")
+    if not cls.explode_threshold > 0:
+        problems.append("explode_threshold")
+    for key in cls.content_keys():
+        for lang, texts in TEXTS.items():
+            if not (isinstance(texts.get(key), str) and texts[key].strip()):
+                problems.append(f"content/{lang}.json: {key}")
+    return problems
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_every_loss_has_its_formula_flags_and_prose_in_both_languages(name):
+    cls = LOSSES[name]
+    assert cls.name == name and loss_class(name) is cls
+    assert missing_metadata(cls) == []
+    # Every use of prose the pages make has a key (the label, the health text, the toy lab's two).
+    assert {k.split(".")[-2] for k in cls.content_keys()} >= {"losses", "health_text", "surface"}
+
+
+def test_a_missing_piece_is_caught(monkeypatch):
+    class NewLoss(GANLoss):
+        name = "new"
+
+    problems = missing_metadata(NewLoss)
+    assert "formula: LaTeX for both L_D and L_G" in problems
+    assert "content/fa.json: train.health_text.new" in problems
+    # One key gone from one language is enough to fail.
+    monkeypatch.delitem(TEXTS["fa"], "toylab.surface.hinge")
+    assert missing_metadata(LOSSES["hinge"]) == ["content/fa.json: toylab.surface.hinge"]
+
+
+def test_no_prose_is_left_for_a_loss_that_does_not_exist():
+    named = {key for cls in LOSSES.values() for key in cls.content_keys()}
+    prefixes = {template.rsplit(".", 1)[0] for template in GANLoss.CONTENT_KEYS.values()}
+    for lang, texts in TEXTS.items():
+        orphans = [k for k in texts if k.rsplit(".", 1)[0] in prefixes and k not in named]
+        assert orphans == [], lang
+
+
+def test_critics_and_what_they_estimate():
+    assert [n for n, cls in LOSSES.items() if cls.is_critic] == ["wgan-gp", "hinge"]
+    assert [n for n, cls in LOSSES.items() if cls.estimates_wasserstein] == ["wgan-gp"]

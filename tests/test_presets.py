@@ -48,6 +48,17 @@ def test_every_preset_reaches_the_page_exactly_and_fits_the_cloud_bounds():
         assert dataclasses.replace(page, threads=config.threads) == config, name
 
 
+def test_every_presets_learning_rates_are_on_the_sliders():
+    # One grid of learning rates for the Train page's sliders and the toy lab's: a preset whose lr
+    # were not on it would open with a snapped, different value.
+    from gan_core.toylab import PRESETS as TOY_PRESETS
+
+    for config in (*presets.PRESETS.values(), *TOY_PRESETS.values()):
+        assert config.lr in presets.LR_OPTIONS and config.lr_d in (None, *presets.LR_OPTIONS), config
+    assert list(presets.LR_OPTIONS) == sorted(presets.LR_OPTIONS)
+    assert tr.LR_OPTIONS is presets.LR_OPTIONS
+
+
 def test_the_default_is_fast_not_the_courses_and_says_so():
     assert presets.DEFAULT in presets.PRESETS and presets.DEFAULT != presets.COURSE_NAME
     fast = presets.PRESETS[presets.DEFAULT]

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from gan_core.losses import LOSSES
 from gan_core.toylab import PRESETS, ToyLab, ToyLabConfig, arrow_segments
 
 
@@ -97,6 +98,19 @@ def test_wgan_history_carries_the_critics_distance_estimate():
     bce = ToyLab(ToyLabConfig(loss="bce", batch_size=64))
     bce.step(2)
     assert all(np.isnan(bce.history["w_estimate"]))
+
+
+@pytest.mark.parametrize("loss", list(LOSSES))
+def test_every_loss_trains_in_the_lab_and_its_surface_has_a_colour_range(loss):
+    lab = ToyLab(ToyLabConfig(loss=loss, batch_size=64), n_fake=64, grid=16)
+    lab.step(3)
+    v = lab.view()
+    lo, hi = v.surface_range
+    assert np.isfinite([lo, hi]).all() and lo < hi
+    # A probability is drawn on [0, 1], least squares around its targets 0 and 1; a critic's scores
+    # on the range they take now.
+    expected = {"bce": (0.0, 1.0), "lsgan": (-0.25, 1.25)}.get(loss, tuple(np.percentile(v.surface, [1, 99])))
+    assert (lo, hi) == pytest.approx(expected)
 
 
 def test_history_stays_bounded(monkeypatch):

@@ -17,7 +17,7 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from gan_core import study
-from gan_core.viz import upscale
+from gan_core.viz import smooth, upscale
 from ui.common import ROOT
 from ui.i18n import current, t
 
@@ -92,19 +92,6 @@ def training_nn() -> tuple[np.ndarray, float]:
 
     reference = emoji_faces(32).numpy()
     return reference, study.training_nn_distance(reference)
-
-
-def smooth(values, window: int):
-    """Moving average that skips missing values (a diverged loss is stored as null)."""
-    x = np.array([np.nan if v is None else v for v in values], dtype=float)
-    if window <= 1 or len(x) < window:
-        return x
-    out = np.full_like(x, np.nan)
-    for i in range(len(x)):
-        chunk = x[max(0, i - window + 1): i + 1]
-        if np.isfinite(chunk).any():
-            out[i] = np.nanmean(chunk)
-    return out
 
 
 def curves_figure(runs: list[dict], labels: list[str], smoothing: int) -> go.Figure:

@@ -16,11 +16,12 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from gan_core.toylab import PRESETS, TOY_DATASETS, TOY_LOSSES, ToyLab, ToyLabConfig, arrow_segments
+from gan_core.losses import LOSSES
+from gan_core.presets import LR_OPTIONS
+from gan_core.toylab import PRESETS, TOY_DATASETS, ToyLab, ToyLabConfig, arrow_segments
 from ui.i18n import labels, t
 
 TICK_SECONDS = 0.1      # fragment period while playing: up to 10 frames per second
-LR_OPTIONS = [1e-5, 3e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2]
 WIDTHS = [16, 32, 64, 128]
 SPEEDS = [1, 2, 5, 10, 20]
 DEFAULT_SPEED = 5
@@ -110,7 +111,7 @@ def _controls(key: str) -> None:
                  key=_k(key, "preset"), on_change=_on_preset, args=(key,))
     c2.selectbox(t("toylab.dataset"), list(TOY_DATASETS), format_func=labels("toylab.datasets"),
                  key=_k(key, "dataset"), **cb)
-    c3.selectbox(t("toylab.loss"), list(TOY_LOSSES), format_func=labels("toylab.losses"),
+    c3.selectbox(t("toylab.loss"), list(LOSSES), format_func=lambda name: t(LOSSES[name].content_key("toy_label")),
                  key=_k(key, "loss"), **cb)
     c4.select_slider(t("toylab.d_iters"), options=list(range(1, 11)), key=_k(key, "d_iters"), **cb)
     c1, c2, c3, c4 = st.columns(4)
@@ -164,7 +165,7 @@ def surface_figure(view, loss: str) -> go.Figure:
     fig.add_trace(go.Heatmap(
         x=_f32(view.grid_x), y=_f32(view.grid_y), z=_f32(view.surface), zmin=lo, zmax=hi,
         colorscale=SURFACE_SCALE, showscale=True, hoverinfo="skip",
-        colorbar=dict(title=dict(text=t(f"toylab.surface.{loss}"), side="right"), thickness=12)))
+        colorbar=dict(title=dict(text=t(LOSSES[loss].content_key("surface")), side="right"), thickness=12)))
     fig.add_trace(go.Scatter(x=view.real[:, 0], y=view.real[:, 1], mode="markers", name=t("toylab.real"),
                                marker=dict(size=3, color=REAL_COLOUR, opacity=0.6), hoverinfo="skip"))
     fig.add_trace(go.Scatter(x=_f32(ax), y=_f32(ay), mode="lines", name=t("toylab.grad"),
@@ -185,7 +186,7 @@ def loss_figure(history: dict, loss: str) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=h["iteration"], y=h["d_loss"], name=t("toylab.d_loss"), mode="lines"))
     fig.add_trace(go.Scatter(x=h["iteration"], y=h["g_loss"], name=t("toylab.g_loss"), mode="lines"))
-    if loss == "wgan-gp":
+    if LOSSES[loss].estimates_wasserstein:
         fig.add_trace(go.Scatter(x=h["iteration"], y=h["w_estimate"], name=t("toylab.w_estimate"), mode="lines",
                                  line=dict(dash="dot")))
     fig.update_layout(height=220, margin=dict(l=10, r=10, t=30, b=10), title=dict(text=t("toylab.loss_title"), x=0),

@@ -20,22 +20,24 @@ import numpy as np
 import streamlit as st
 
 from gan_core import data as gdata
+from gan_core import losses as gan_losses
 from gan_core import presets
 from gan_core.device import torch_threads
 from gan_core.job import TrainingSlot
 from gan_core.train import TrainConfig
+from gan_core.viz import smooth
 from ui.i18n import labels, t
 
 # ---------------------------------------------------------------- widget choices and bounds
 
-LR_OPTIONS = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 4e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1)
+LR_OPTIONS = presets.LR_OPTIONS
 SAME_AS_G = "same as G"      # the D learning rate widget's value for "no separate lr_d" (shown translated)
 LR_D_OPTIONS = (SAME_AS_G, *LR_OPTIONS)
 BATCH_OPTIONS = (2, 4, 8, 16, 32, 64, 128)      # >= 2: batch norm needs two samples
 NOISE_OPTIONS = (1, 2, 4, 8, 16, 32, 64, 100, 128)
 CONV_DIM_OPTIONS = (8, 16, 32, 64)
 SAMPLE_EVERY_OPTIONS = (5, 10, 25, 50, 100, 200, 500)
-LOSSES = ("lsgan", "bce", "wgan-gp", "hinge")     # labels: content "train.losses.<name>"
+LOSSES = tuple(gan_losses.LOSSES)     # each loss's texts: gan_core.losses.GANLoss.CONTENT_KEYS
 # EMA decays offered: short in-app runs need short averages (0.999 would still average in
 # the random initial weights after a few hundred steps); 0 is off.
 EMA_OPTIONS = (0.0, 0.9, 0.95, 0.99, 0.999)
@@ -195,8 +197,9 @@ def warnings_for(config: TrainConfig, n_images: int | None) -> list[tuple[str, s
             notes.append(("warning", t("train.warn_one_image")))
         elif n_images < config.batch_size:
             notes.append(("info", t("train.warn_few_images", n=n_images, batch=config.batch_size)))
-    if config.loss == "wgan-gp" and config.d_train_iters == 1:
-        notes.append(("info", t("train.warn_wgan_steps")))
+    d_steps_note = gan_losses.loss_class(config.loss).d_steps_note
+    if d_steps_note and config.d_train_iters == 1:
+        notes.append(("info", t(d_steps_note)))
     return notes
 
 
@@ -462,19 +465,9 @@ def _figure(traces, title, yaxis=None, height=300, **layout):
         "uirevision": "keep", **layout}}
 
 
-def smooth(y, points: int = 40) -> np.ndarray:
-    """A centred moving average over about len(y)/points samples (NaN-aware): per-step GAN losses
-    are noisy enough to hide their trend, so the chart draws this over the faint raw curve."""
-    y = np.asarray([np.nan if v is None else v for v in y], dtype=np.float64)
-    window = max(1, len(y) // points)
-    if window == 1:
-        return y
-    ok = np.isfinite(y)
-    kernel = np.ones(window)
-    total = np.convolve(np.where(ok, y, 0.0), kernel, mode="same")
-    count = np.convolve(ok.astype(np.float64), kernel, mode="same")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / count, np.nan)
+# Per-step GAN losses are noisy enough to hide their trend: a long curve is drawn faint, under
+# a centred moving average over 1/SMOOTH_POINTS of its length.
+SMOOTH_POINTS = 40
 
 
 def _curve_traces(runs, keys):
@@ -485,11 +478,12 @@ def _curve_traces(runs, keys):
             if key not in curves:
                 continue
             name = t(f"train.charts.{key}") if len(runs) == 1 else f"{t(f'train.charts.{key}')} · {label}"
-            if len(curves["x"]) > 2 * 40:
+            if len(curves["x"]) > 2 * SMOOTH_POINTS:
                 raw = _line(curves["x"], curves[key], name, COLOURS[key], dash)
                 raw.update(opacity=0.25, showlegend=False, hoverinfo="skip")
                 traces.append(raw)
-                traces.append(_line(curves["x"], smooth(curves[key]), name, COLOURS[key], dash))
+                smoothed = smooth(curves[key], len(curves[key]) // SMOOTH_POINTS, centred=True)
+                traces.append(_line(curves["x"], smoothed, name, COLOURS[key], dash))
             else:
                 traces.append(_line(curves["x"], curves[key], name, COLOURS[key], dash))
     return traces
@@ -502,8 +496,18 @@ def loss_figure(runs) -> dict:
 
 
 def health_figure(runs, loss: str) -> dict:
-    axis = t("train.charts.d_output") if loss not in ("wgan-gp", "hinge") else t("train.charts.critic_score")
+    axis = t("train.charts.critic_score") if gan_losses.loss_class(loss).is_critic else t("train.charts.d_output")
     return _figure(_curve_traces(runs, ("d_x", "d_g_z")), t("train.charts.health"), axis)
+
+
+def loss_text(loss: str, use: str) -> str:
+    """A loss's text in the page's language: use "label" (the menu) or "health" (reading its charts)."""
+    return t(gan_losses.loss_class(loss).content_key(use))
+
+
+def loss_formula(loss: str) -> str:
+    """What D and G minimise, in LaTeX (the same in both languages)."""
+    return gan_losses.loss_class(loss).formula
 
 
 def metrics_figure(metrics: dict, swd_floor: float | None = None) -> dict:
