@@ -95,7 +95,8 @@ class LSGANLoss(GANLoss):
     """
 
     name = "lsgan"
-    formula = (r"\begin{aligned} L_D &= \tfrac12\,\mathbb{E}\big[(D(x) - 1)^2\big] + \tfrac12\,\mathbb{E}\big[D(G(z))^2\big]"
+    formula = (r"\begin{aligned} L_D &= \tfrac12\,\mathbb{E}\big[(D(x) - 1)^2\big]"
+               r" + \tfrac12\,\mathbb{E}\big[D(G(z))^2\big]"
                r" \\ L_G &= \tfrac12\,\mathbb{E}\big[(D(G(z)) - 1)^2\big] \end{aligned}")
     explode_threshold = 1e2
     output_range = (-0.25, 1.25)   # targets 0 (fake) and 1 (real), with a margin either side
@@ -116,7 +117,8 @@ class BCELoss(GANLoss):
     """
 
     name = "bce"
-    formula = (r"\begin{aligned} L_D &= -\mathbb{E}\big[\log \sigma(D(x))\big] - \mathbb{E}\big[\log(1 - \sigma(D(G(z))))\big]"
+    formula = (r"\begin{aligned} L_D &= -\mathbb{E}\big[\log \sigma(D(x))\big]"
+               r" - \mathbb{E}\big[\log(1 - \sigma(D(G(z))))\big]"
                r" \\ L_G &= -\mathbb{E}\big[\log \sigma(D(G(z)))\big] \end{aligned}")
     explode_threshold = 1e2
     output_range = (0.0, 1.0)      # d_output is the probability that x is real
@@ -159,7 +161,8 @@ class HingeLoss(GANLoss):
     r"""Hinge loss (Lim & Ye 2017; used by SN-GAN and BigGAN)."""
 
     name = "hinge"
-    formula = (r"\begin{aligned} L_D &= \mathbb{E}\big[\max(0, 1 - D(x))\big] + \mathbb{E}\big[\max(0, 1 + D(G(z)))\big]"
+    formula = (r"\begin{aligned} L_D &= \mathbb{E}\big[\max(0, 1 - D(x))\big]"
+               r" + \mathbb{E}\big[\max(0, 1 + D(G(z)))\big]"
                r" \\ L_G &= -\mathbb{E}\big[D(G(z))\big] \end{aligned}")
     explode_threshold = 1e3
     is_critic = True               # scores, sure beyond +1 (real) and -1 (fake)

@@ -94,7 +94,7 @@ def settings():
     tr.preset_picker(running, device)
     data = choose_data()
     kw = dict(disabled=running, on_change=tr.mark_custom, persist_state="session")
-    st.selectbox(t("train.loss"), tr.LOSSES, format_func=lambda loss: tr.loss_text(loss, "label"), key="tr_loss", **kw,
+    st.selectbox(t("train.loss"), tr.LOSSES, format_func=tr.loss_labels(), key="tr_loss", **kw,
                  help=t("train.loss_help"))
     st.select_slider(t("train.lr"), tr.LR_OPTIONS, format_func=tr.format_lr, key="tr_lr", **kw, help=t("train.lr_help"))
     c1, c2 = st.columns(2)
@@ -280,7 +280,7 @@ if job is not None:
     live_charts()
     with st.expander(t("train.read_curves")):
         st.latex(tr.loss_formula(job.config.loss))
-        st.markdown(tr.loss_text(job.config.loss, "health"))
+        st.markdown(tr.health_text(job.config.loss))
         st.markdown(t("train.metrics_text"))
 else:
     st.info(t("train.start_hint"))

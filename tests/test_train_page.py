@@ -19,6 +19,7 @@ import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from contentfiles import CONTENT
 from gan_core import presets
 from gan_core.train import TrainConfig
 from ui import training as tr
@@ -126,6 +127,9 @@ def test_30_iteration_run_on_emoji_shows_curves_grid_and_finishes():
     assert list(values(loss["data"][0]["x"])) == list(range(1, 31))
     assert np.isfinite(values(loss["data"][2]["y"])).all()
     assert len(at.get("image")) >= 1                          # the fixed-noise grid
+    # how to read the curves: what this run's loss minimises, and its health text
+    assert [el.value for el in at.latex] == [tr.loss_formula("lsgan")]
+    assert CONTENT["en"]["train"]["health_text"]["lsgan"] in texts(at.markdown)
     assert not at.button(key="start").disabled and at.button(key="stop").disabled
     # after the run: checkpoint, GIF, Playground, CLI
     assert len(at.get("download_button")) == 2

@@ -93,15 +93,17 @@ def engine_text(text: str) -> str:
     return t("playground.engine_says", text=text)
 
 
-def labels(prefix: str):
-    """A format_func for widgets whose options are keys under `prefix` (e.g. "toylab.losses").
+def labels(prefix):
+    """A format_func for widgets whose options are keys under `prefix` (e.g. "toylab.presets"),
+    or whose keys a function of the option gives (e.g. a loss's `content_key("label")`).
 
     The language is fixed when the widget is drawn: Streamlit may call
     format_func again later, outside the script run, where the session (and
     so the current language) is not available.
     """
     lang = current()
-    return lambda option: text_in(lang, f"{prefix}.{option}")
+    key = prefix if callable(prefix) else (lambda option: f"{prefix}.{option}")
+    return lambda option: text_in(lang, key(option))
 
 
 def items(key: str):

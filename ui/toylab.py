@@ -111,7 +111,7 @@ def _controls(key: str) -> None:
                  key=_k(key, "preset"), on_change=_on_preset, args=(key,))
     c2.selectbox(t("toylab.dataset"), list(TOY_DATASETS), format_func=labels("toylab.datasets"),
                  key=_k(key, "dataset"), **cb)
-    c3.selectbox(t("toylab.loss"), list(LOSSES), format_func=lambda name: t(LOSSES[name].content_key("toy_label")),
+    c3.selectbox(t("toylab.loss"), list(LOSSES), format_func=labels(lambda loss: LOSSES[loss].content_key("toy_label")),
                  key=_k(key, "loss"), **cb)
     c4.select_slider(t("toylab.d_iters"), options=list(range(1, 11)), key=_k(key, "d_iters"), **cb)
     c1, c2, c3, c4 = st.columns(4)

@@ -500,9 +500,14 @@ def health_figure(runs, loss: str) -> dict:
     return _figure(_curve_traces(runs, ("d_x", "d_g_z")), t("train.charts.health"), axis)
 
 
-def loss_text(loss: str, use: str) -> str:
-    """A loss's text in the page's language: use "label" (the menu) or "health" (reading its charts)."""
-    return t(gan_losses.loss_class(loss).content_key(use))
+def loss_labels():
+    """The loss menu's format_func (the language pinned when drawn, see i18n.labels)."""
+    return labels(lambda loss: gan_losses.loss_class(loss).content_key("label"))
+
+
+def health_text(loss: str) -> str:
+    """How to read the health chart of a run with this loss, in the page's language."""
+    return t(gan_losses.loss_class(loss).content_key("health"))
 
 
 def loss_formula(loss: str) -> str:
