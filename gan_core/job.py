@@ -16,13 +16,14 @@ under a lock, and never touches the Trainer while it runs.
     job.stop()                                 # ends within one iteration
 
 Nothing here imports Streamlit: the same job runs under a test, a benchmark
-or any other front end (see streamlit-live-training.md for the page side).
+or any other front end (ui/training.py and pages/2_Train.py are the page side).
 """
 
 from __future__ import annotations
 
 import collections
 import copy
+import dataclasses
 import logging
 import math
 import os
@@ -36,12 +37,17 @@ import numpy as np
 import torch
 
 from .device import torch_threads
-from .train import FINAL_KINDS, TrainConfig, Trainer
+from .train import FINAL_KINDS, StepEvent, TrainConfig, Trainer
 
 log = logging.getLogger(__name__)
 
 # "error" is ours: the engine never yields it, a crash in the worker does.
 FINAL = (*FINAL_KINDS, "error")
+
+# What a step reports about the two networks: StepEvent's fields but its bookkeeping. They are
+# the live loss curves' columns here, and the study's stored losses (gan_core.study).
+LOSS_KEYS = tuple(f.name for f in dataclasses.fields(StepEvent)
+                  if f.name not in ("kind", "iteration", "its_per_sec", "elapsed"))
 
 # How long a job keeps training after its browser session disconnected.
 # Covers network blips; tests shorten it through the environment.
@@ -61,42 +67,56 @@ def disconnect_grace_s() -> float:
 
 # ---------------------------------------------------------------- bounded histories
 
-class Series:
-    """Columns of numbers against the iteration, kept under 2 * max_points points.
+class Thinned:
+    """Every item added, thinned evenly to stay under `limit` kept items.
 
-    When the series reaches 2 * max_points, every second point is dropped and
-    the sampling stride doubles, so the whole run stays evenly covered however
-    long it gets (500 -> under 1,000 points after 100k steps). The latest point
-    is always reported, so a curve ends where the run is.
+    When `limit` items are kept, every second one is dropped and the sampling
+    stride doubles, so the whole run stays evenly covered however long it
+    gets. The latest item is always reported, so a history ends where the run is.
     """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.stride = 1
+        self._seen = 0
+        self._kept: list = []
+        self.latest = None
+
+    def add(self, item) -> None:
+        self.latest = item
+        if self._seen % self.stride == 0:
+            self._kept.append(item)
+            if len(self._kept) >= self.limit:
+                self._kept = self._kept[::2]
+                self.stride *= 2
+        self._seen += 1
+
+    def items(self) -> list:
+        out = list(self._kept)
+        if self.latest is not None and (not out or out[-1] is not self.latest):
+            out.append(self.latest)
+        return out
+
+
+class Series:
+    """Columns of numbers against the iteration, kept under 2 * max_points points
+    (500 -> under 1,000 points after 100k steps), the latest point always included."""
 
     def __init__(self, max_points: int = 500):
         if max_points < 1:
             raise ValueError("max_points must be at least 1")
         self.max_points = max_points
-        self.stride = 1
-        self._seen = 0
-        self._rows: list[tuple] = []        # (x, {name: value})
-        self._latest: tuple | None = None
+        self._rows = Thinned(2 * max_points)     # (x, {name: value})
 
     def add(self, x, **values):
-        row = (x, values)
-        self._latest = row
-        if self._seen % self.stride == 0:
-            self._rows.append(row)
-            if len(self._rows) >= 2 * self.max_points:
-                self._rows = self._rows[::2]
-                self.stride *= 2
-        self._seen += 1
+        self._rows.add((x, values))
 
     def __len__(self):
         return len(self.to_dict()["x"])
 
     def to_dict(self) -> dict[str, list]:
         """{"x": [...], name: [...]} for every column ever added (None where a row lacks it)."""
-        rows = list(self._rows)
-        if self._latest is not None and (not rows or rows[-1] is not self._latest):
-            rows.append(self._latest)
+        rows = self._rows.items()
         names = []
         for _, values in rows:
             names.extend(k for k in values if k not in names)
@@ -113,26 +133,18 @@ class Timeline:
         if max_frames < 2:
             raise ValueError("max_frames must be at least 2")
         self.max_frames = max_frames
-        self.stride = 1
-        self._seen = 0
-        self._frames: list[tuple[int, np.ndarray]] = []
-        self.latest: tuple[int, np.ndarray] | None = None
+        # One place stays free for the latest grid when it falls between kept ones.
+        self._frames = Thinned(max_frames)
+
+    @property
+    def latest(self) -> tuple[int, np.ndarray] | None:
+        return self._frames.latest
 
     def add(self, iteration: int, grid: np.ndarray):
-        self.latest = (iteration, grid)
-        if self._seen % self.stride == 0:
-            self._frames.append(self.latest)
-            # One place stays free for the latest grid when it falls between kept ones.
-            if len(self._frames) >= self.max_frames:
-                self._frames = self._frames[::2]
-                self.stride *= 2
-        self._seen += 1
+        self._frames.add((iteration, grid))
 
     def frames(self) -> list[tuple[int, np.ndarray]]:
-        out = list(self._frames)
-        if self.latest is not None and (not out or out[-1] is not self.latest):
-            out.append(self.latest)
-        return out
+        return self._frames.items()
 
 
 # ---------------------------------------------------------------- what the page reads
@@ -437,7 +449,7 @@ class TrainingJob:
             if self._started_at is not None:
                 self._elapsed = now - self._started_at
             if kind == "step":
-                stats = {k: ev.__dict__[k] for k in ("d_loss_real", "d_loss_fake", "d_loss", "g_loss", "d_x", "d_g_z")}
+                stats = {k: ev.__dict__[k] for k in LOSS_KEYS}
                 self._last = stats
                 self._curves.add(ev.iteration, **stats)
                 self._recent.append((now, ev.iteration))

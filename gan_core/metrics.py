@@ -8,6 +8,8 @@
   (Srivastava et al. 2017), used on the theory pages' ring and grid toys.
 * `diversity`: a cheap mode-collapse reading for the Train page: how far
   apart the generated images are, compared with the real ones.
+* `nearest_training_distance`: a memorisation check (the course study's):
+  how close each generated image comes to a training image.
 
 Images are uint8, as they are displayed: metrics on uint8 are what the paper
 reports (its fakes are quantised to uint8 before the metric too), and they do
@@ -514,3 +516,28 @@ def diversity(fake_uint8, real_uint8=None, *, max_images: int = 256, seed: int =
             raise ValueError("diversity needs at least 2 real images")
         result.real = _mean_pairwise_rms(real, max_images, gen)
     return result
+
+
+# -----------------------------------------------------------------------------
+# memorisation: the distance to the closest training image
+
+
+def nearest_training_distance(images, reference) -> float:
+    """Mean over `images` of the RMS pixel distance (0-255 scale) to the closest `reference` image.
+
+    A memorisation check: a generator that copies training images drives it towards 0. For scale,
+    compare with the same number for the training images themselves (each against the others),
+    see `training_nn_distance`.
+    """
+    a = torch.as_tensor(np.asarray(images)).reshape(len(images), -1).double()
+    b = torch.as_tensor(np.asarray(reference)).reshape(len(reference), -1).double()
+    d2 = torch.cdist(a, b).pow(2) / a.shape[1]
+    return float(d2.min(dim=1).values.sqrt().mean())
+
+
+def training_nn_distance(reference) -> float:
+    """The same distance for each training image to its closest *other* training image."""
+    b = torch.as_tensor(np.asarray(reference)).reshape(len(reference), -1).double()
+    d2 = torch.cdist(b, b).pow(2) / b.shape[1]
+    d2.fill_diagonal_(float("inf"))
+    return float(d2.min(dim=1).values.sqrt().mean())

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gan_core import study
+from gan_core import study_results
 from gan_core.train import TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ def no_exception(at):
 def test_page_renders_the_committed_study_with_one_row_per_run(page):
     at = page.run()
     no_exception(at)
-    records = study.load_runs(RESULTS)
+    records = study_results.load_runs(RESULTS)
     assert records, "no committed study results"
     table = at.dataframe[0].value
     assert list(table["run"]) == [r["name"] for r in records]
@@ -111,3 +111,14 @@ def test_runs_archived_by_the_train_page_can_be_compared_with_the_study(page):
     assert "iterations" in list(at.table[0].value["setting"])
     captions = [img.caption for el in at.image for img in el.proto.imgs]
     assert "yours: my run, iteration 1000" in captions and "study: base, iteration 1000" in captions
+
+
+def test_the_pages_english_table_words_are_the_readmes():
+    """One wording of the headline table: the results README's (gan_core) is the page's English."""
+    import inspect
+
+    from contentfiles import CONTENT
+    from gan_core.study_report import headline_cells
+
+    defaults = {k: p.default for k, p in inspect.signature(headline_cells).parameters.items() if k != "record"}
+    assert {k: CONTENT["en"]["experiments"]["table"][k] for k in defaults} == defaults

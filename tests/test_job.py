@@ -10,19 +10,12 @@ import torch
 from gan_core import hub
 from gan_core.job import (FINAL, Series, Snapshot, Timeline, TrainingJob, TrainingSlot, checkpoint_zip,
                           format_duration, model_info_for, timeline_gif)
-from gan_core.train import FinalEvent, StepEvent, TrainConfig
+from gan_core.train import FinalEvent, StepEvent
+from tinytrain import data16, tiny_config
 
 
 def tiny(**kw):
-    base = dict(dataset="shapes", image_size=16, conv_dim=4, noise_size=8, batch_size=8,
-                iterations=20, sample_every=5, n_samples=8, seed=0)
-    base.update(kw)
-    return TrainConfig(**base)
-
-
-def data16(n=32, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    return torch.randint(0, 256, (n, 3, 16, 16), dtype=torch.uint8, generator=g)
+    return tiny_config(**{"sample_every": 5, "n_samples": 8, **kw})
 
 
 class ScriptedTrainer:

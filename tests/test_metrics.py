@@ -315,3 +315,15 @@ def test_colour_stats_report_a_contrast_and_brightness_deficit(real):
     assert stats.worst == max(abs(e) for e in stats.mean_error + stats.std_error)
     assert metrics.colour_stats(real, real).worst == 0.0
     assert "std" in str(stats) and "%" in str(stats)
+
+
+# ---------------------------------------------------------------- memorisation
+
+def test_copies_of_training_images_are_at_distance_zero_and_new_images_are_not():
+    reference = blobs(40, 16, seed=0)
+    assert metrics.nearest_training_distance(reference[:10], reference) == 0.0
+    others = blobs(10, 16, seed=1)
+    assert metrics.nearest_training_distance(others, reference) > 1.0
+    # the training set against itself, each image's own copy left out: a scale for the numbers above
+    spread = metrics.training_nn_distance(reference)
+    assert spread > 1.0 and metrics.training_nn_distance(torch.cat([reference, reference])) == 0.0

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from gan_core import study
+from gan_core import study, study_results
 from gan_core.train import TrainConfig, Trainer
 
 RESULTS = Path(__file__).resolve().parent.parent / "results" / "course_study"
@@ -56,17 +56,17 @@ def test_unknown_run_name_is_a_clear_error():
 def test_run_one_writes_a_valid_record(tmp_path):
     spec = study.StudyRun("tiny", "lr", 1e-3, {"lr": 1e-3, "conv_dim": 8})
     record = study.run_one(spec, tmp_path, iterations=4, checkpoint_every=2, log=lambda m: None)
-    assert study.validate_run(record) == []
+    assert study_results.validate_run(record) == []
     assert [c["iteration"] for c in record["swd"]] == [2, 4]
     assert all((tmp_path / g["file"]).is_file() for g in record["grids"])
     assert [r["iteration"] for r in record["first_losses"]] == [1, 2, 3, 4]
-    assert study.load_runs(tmp_path)[0]["name"] == "tiny"
+    assert study_results.load_runs(tmp_path)[0]["name"] == "tiny"
 
 
 # ---------------------------------------------------------------- the committed results
 
 def committed():
-    records = study.load_runs(RESULTS)
+    records = study_results.load_runs(RESULTS)
     if not records:
         pytest.fail(f"no study results under {RESULTS}: run python -m gan_core.study --out results/course_study")
     return records
@@ -77,9 +77,9 @@ def test_every_planned_run_has_committed_results():
     assert names == [r.name for r in study.run_list()]
 
 
-@pytest.mark.parametrize("record", study.load_runs(RESULTS), ids=lambda r: r["name"])
+@pytest.mark.parametrize("record", study_results.load_runs(RESULTS), ids=lambda r: r["name"])
 def test_committed_run_is_valid(record):
-    assert study.validate_run(record) == []
+    assert study_results.validate_run(record) == []
     spec = study.run_by_name(record["name"])
     config = TrainConfig.from_dict(record["config"])
     assert config == dataclasses.replace(spec.config(config.iterations), sample_every=study.CHECKPOINT_EVERY)
@@ -169,8 +169,26 @@ def test_the_tolerance_survives_a_change_of_rounding_and_catches_a_change_of_set
     assert loss_mismatches(other, saved) != []
 
 
+def test_committed_records_store_the_losses_a_step_reports_now():
+    from gan_core.job import LOSS_KEYS
+
+    for record in committed():
+        assert list(record["losses"]) == ["iteration", *LOSS_KEYS]
+        assert all(list(row) == ["iteration", *LOSS_KEYS] for row in record["first_losses"])
+
+
+def test_a_grids_samples_come_back_from_the_png_layout():
+    from gan_core.viz import make_grid
+
+    images = torch.randint(0, 256, (study.GRID_SIDE ** 2, 3, 32, 32), dtype=torch.uint8,
+                           generator=torch.Generator().manual_seed(0)).numpy()
+    grid = make_grid(images, nrow=study.GRID_SIDE)
+    assert np.array_equal(study_results.grid_tiles(grid), images)
+    assert study_results.grid_nearest_training(grid, images) == 0.0
+
+
 def test_study_index_and_readme_match_the_runs():
-    meta = study.load_study(RESULTS)
+    meta = study_results.load_study(RESULTS)
     assert meta is not None and [r["name"] for r in meta["runs"]] == [r["name"] for r in committed()]
     readme = (RESULTS / "README.md").read_text()
     assert "python -m gan_core.study" in readme and "| run |" in readme
@@ -182,7 +200,7 @@ def test_study_index_and_readme_match_the_runs():
 
 def test_live_config_keeps_the_settings_and_caps_the_budget():
     record = {"config": study.run_by_name("d_train_iters_4").config().to_dict()}
-    live = study.live_config(record, max_iterations=1500)
+    live = study_results.live_config(record, max_iterations=1500)
     assert live["iterations"] == 1500 and live["d_train_iters"] == 4 and live["threads"] == 0
     TrainConfig.from_dict(live)
 
@@ -190,8 +208,8 @@ def test_live_config_keeps_the_settings_and_caps_the_budget():
 def test_config_diff_lists_only_the_changed_fields():
     a = study.run_by_name("base").config().to_dict()
     b = study.run_by_name("spectral_norm_on").config().to_dict()
-    assert study.config_diff(a, b) == [("spectral_norm", False, True)]
-    assert study.config_diff(a, a) == []
+    assert study_results.config_diff(a, b) == [("spectral_norm", False, True)]
+    assert study_results.config_diff(a, a) == []
 
 
 def test_user_runs_from_the_train_page_are_normalised_and_bad_entries_skipped():
@@ -203,14 +221,14 @@ def test_user_runs_from_the_train_page_are_normalised_and_bad_entries_skipped():
         "not a run",
         {"steps": "garbage", "grids": [("x", None)]},
     ]
-    runs = study.user_runs(raw)
+    runs = study_results.user_runs(raw)
     assert [r["name"] for r in runs] == ["mine", "run 3"]
     mine = runs[0]
     assert mine["losses"]["iteration"] == [1, 2, 3, 4]
     assert mine["losses"]["g_loss"][2] is None and mine["losses"]["d_loss"][0] == 0.5
     assert mine["swd"] == [{"iteration": 4, "swd": 80.0}]
-    assert [it for it, _ in study.grid_list(mine)] == [2, 4]
-    assert study.user_runs(None) == [] and study.user_runs("x") == []
+    assert [it for it, _ in study_results.grid_list(mine)] == [2, 4]
+    assert study_results.user_runs(None) == [] and study_results.user_runs("x") == []
 
 
 def test_the_train_pages_archived_runs_are_read_too():
@@ -222,11 +240,11 @@ def test_the_train_pages_archived_runs_are_read_too():
                     metrics={"swd": {"x": [20], "value": [80.0]}}, timeline=[(10, grid), (20, grid)])
     record = {"label": "run 1 · lr 0.1", "snap": snap, "generator": None, "config": TrainConfig(lr=0.1),
               "iteration": 20}
-    (run,) = study.user_runs([record])
+    (run,) = study_results.user_runs([record])
     assert run["name"] == "run 1 · lr 0.1" and run["config"]["lr"] == 0.1
     assert run["losses"]["iteration"] == [10, 20] and run["losses"]["g_loss"] == [1.0, 0.9]
     assert run["swd"] == [{"iteration": 20, "swd": 80.0}] and run["diverged_at"] == 20
-    assert [it for it, _ in study.grid_list(run)] == [10, 20]
+    assert [it for it, _ in study_results.grid_list(run)] == [10, 20]
 
 
 def test_committed_result_files_are_not_git_ignored():

@@ -6,18 +6,11 @@ import torch
 
 from gan_core.losses import LOSSES
 from gan_core.train import FINAL_KINDS, TrainConfig, Trainer, holdout_split, main
+from tinytrain import data16, tiny_config
 
 
 def tiny(**kw):
-    base = dict(dataset="shapes", image_size=16, conv_dim=4, noise_size=8, batch_size=8,
-                iterations=20, sample_every=10, n_samples=4, seed=0)
-    base.update(kw)
-    return TrainConfig(**base)
-
-
-def data16(n=32, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    return torch.randint(0, 256, (n, 3, 16, 16), dtype=torch.uint8, generator=g)
+    return tiny_config(**{"sample_every": 10, "n_samples": 4, **kw})
 
 
 def run_all(trainer):

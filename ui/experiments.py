@@ -1,7 +1,8 @@
-"""The Experiments page's logic: loading the study's records, grids and the figures.
+"""The Experiments page's logic: loading the study's records, grids, tables and figures.
 
-gan_core.study reads and compares the runs; this module caches them for
-Streamlit and draws the curves; pages/3_Experiments.py only lays them out.
+gan_core.study_results reads and compares the runs (gan_core.study_design says
+what the study is); this module caches them for Streamlit, puts them in the
+page's language and draws the curves; pages/3_Experiments.py only lays them out.
 Labels come from content/<lang>.json (section "experiments").
 """
 
@@ -16,7 +17,10 @@ import streamlit as st
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from gan_core import study
+from gan_core import study_design as design
+from gan_core import study_results as results
+from gan_core.metrics import training_nn_distance
+from gan_core.study_report import headline_cells
 from gan_core.viz import smooth, upscale
 from ui.common import ROOT
 from ui.i18n import current, t
@@ -31,7 +35,7 @@ def results_dir() -> Path:
 
 def _signature(folder: Path) -> tuple:
     """Changes whenever a run file is (re)written, so a finished run shows up without a restart."""
-    records = folder / study.RECORDS_DIR
+    records = folder / design.RECORDS_DIR
     files = sorted(records.glob("*.json")) if records.is_dir() else []
     extra = [folder / "study.json", folder / "reading.md", folder / "reading.fa.md"]
     return tuple((str(p), p.stat().st_mtime_ns) for p in [*files, *extra] if p.exists())
@@ -39,12 +43,12 @@ def _signature(folder: Path) -> tuple:
 
 @st.cache_data(max_entries=2, show_spinner=False)
 def _load(folder: str, signature: tuple):
-    records = study.load_runs(folder)
+    records = results.load_runs(folder)
     readings = {}
     for lang, name in (("en", "reading.md"), ("fa", "reading.fa.md")):
         path = Path(folder, name)
         readings[lang] = path.read_text(encoding="utf-8") if path.is_file() else None
-    return records, study.load_study(folder), readings
+    return records, results.load_study(folder), readings
 
 
 def load(folder: Path):
@@ -72,7 +76,7 @@ def grid_png(path: str) -> np.ndarray | None:
 
 
 def raw_grid(run: dict, iteration: int, folder: Path) -> np.ndarray | None:
-    for it, item in study.grid_list(run):
+    for it, item in results.grid_list(run):
         if it == iteration:
             return item if isinstance(item, np.ndarray) else grid_png(str(folder / item))
     return None
@@ -90,8 +94,64 @@ def grid_image(run: dict, iteration: int, folder: Path) -> np.ndarray | None:
 def training_nn() -> tuple[np.ndarray, float]:
     from gan_core.data import emoji_faces
 
-    reference = emoji_faces(32).numpy()
-    return reference, study.training_nn_distance(reference)
+    reference = emoji_faces(design.BASE_CONFIG["image_size"]).numpy()
+    return reference, training_nn_distance(reference)
+
+
+def missing_runs(records: list[dict], meta: dict | None) -> tuple[list[str], int]:
+    """(the planned runs with no record yet, how many were planned)."""
+    planned = (meta or {}).get("planned") or [r.name for r in design.run_list()]
+    done = {r["name"] for r in records}
+    return [n for n in planned if n not in done], len(planned)
+
+
+def how_text(meta: dict | None) -> str:
+    """How the study was run, in the page's language."""
+    base = design.BASE_CONFIG
+    return t("experiments.how", conv_dim=base["conv_dim"], noise=base["noise_size"],
+             batch=base["batch_size"], lr=f"{base['lr']:g}", beta1=base["beta1"], beta2=base["beta2"],
+             iterations=(meta or {}).get("iterations", "?"), side=design.GRID_SIDE,
+             every=design.CHECKPOINT_EVERY, loss_every=design.LOSS_EVERY)
+
+
+TABLE_COLUMNS = ("run", "factor", "final", "best", "diverged", "iterations", "wall")
+
+
+def results_table(records: list[dict]) -> tuple[list[dict], dict]:
+    """The headline table (gan_core.study_report's cells, in the page's language) and its column formats."""
+    col = {k: t(f"experiments.table.{k}") for k in TABLE_COLUMNS}
+    words = {k: t(f"experiments.table.{k}") for k in ("base", "diverged_yes", "diverged_no")}
+    rows = [{col[k]: v for k, v in headline_cells(r, **words).items() if k in col} for r in records]
+    number = st.column_config.NumberColumn(format="%.1f")
+    return rows, {col["final"]: number, col["best"]: number}
+
+
+def run_label(run: dict) -> str:
+    """A run in the run picker: its name and how it ended."""
+    status = run["status"]
+    return f"{run['name']} ({t('experiments.status.' + status) if status in STATUSES else status})"
+
+
+def nearest_training(grid: np.ndarray) -> tuple[float, float]:
+    """(the checkpoint's samples' distance to their closest training image, the training images' own)."""
+    reference, train_nn = training_nn()
+    return results.grid_nearest_training(grid, reference), train_nn
+
+
+def compare_choices(records: list[dict], train_runs) -> dict[str, dict]:
+    """Label -> run for the comparison pickers: the study's runs, then the Train page's."""
+    choices = {f"{t('experiments.prefix_study')}: {r['name']}": r for r in records}
+    choices.update({f"{t('experiments.prefix_yours')}: {r['name']}": r for r in results.user_runs(train_runs)})
+    return choices
+
+
+def diff_table(a: dict, b: dict) -> dict[str, list[str]] | None:
+    """The settings two runs differ in, as a table (None if they are the same)."""
+    diff = results.config_diff(a["config"], b["config"])
+    if not diff:
+        return None
+    return {t("experiments.diff_setting"): [k for k, _, _ in diff], "A": [str(v) for _, v, _ in diff],
+            "B": [str(v) for _, _, v in diff]}
 
 
 def curves_figure(runs: list[dict], labels: list[str], smoothing: int) -> go.Figure:
@@ -129,7 +189,7 @@ def curves_figure(runs: list[dict], labels: list[str], smoothing: int) -> go.Fig
 def rerun_live(run: dict, key: str) -> None:
     """Hand the run's config to the Train page and go there."""
     if st.button(t("experiments.rerun"), key=key, icon="🏋️", help=t("experiments.rerun_help")):
-        st.session_state["train_prefill"] = study.live_config(run)
+        st.session_state["train_prefill"] = results.live_config(run)
         try:
             st.switch_page("pages/2_Train.py")
         except st.errors.StreamlitAPIException:

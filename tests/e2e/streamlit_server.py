@@ -1,6 +1,8 @@
-"""One place that starts the app for the browser tests: `streamlit run app.py` on a free port."""
+"""What the browser tests share: `streamlit run app.py` on a free port, where Chromium is and how it
+runs, how long to wait, and waiting for a rerun (the fixtures built on them are in conftest.py)."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -14,6 +16,23 @@ ROOT = Path(__file__).resolve().parents[2]
 # connections a closed network would refuse (../shared/docs/testing-notes.md §3).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM = shutil.which("chromium")
+WAIT_MS = 60_000   # a shared 2-core machine: the first torch import in the server alone can take 6 s
+SHOTS = os.environ.get("GAN_SCREENSHOTS")   # a folder: the tests that take screenshots save them there
+
+
+def settle(page, timeout_ms: int = WAIT_MS):
+    """Wait until the server has finished its script run (Streamlit's running indicator is gone)."""
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                           timeout=timeout_ms)
+
+
+def screenshot(page, name: str):
+    """Save `name` in GAN_SCREENSHOTS, if set (the README shows them from docs/screenshots)."""
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        time.sleep(1.5)  # let plotly and the fonts finish their first layout pass
+        page.screenshot(path=str(Path(SHOTS) / name))
 
 
 def free_port() -> int:

@@ -5,20 +5,12 @@ The deeper browser checks (a slider that changes the face, Start/Stop of a train
 Persian right-to-left text) live beside this file; this one makes sure no page is broken.
 """
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api")
-from streamlit_server import CHROMIUM_ARGS, streamlit_app  # noqa: E402
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed (apt-get install -y chromium)")
+from streamlit_server import ROOT, WAIT_MS, settle  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "test-output" / "screenshots"
-ARGS = CHROMIUM_ARGS
-WAIT_MS = 60_000
 
 # (url path, a heading the page must show)
 PAGES = [
@@ -34,30 +26,12 @@ PAGES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def app_url():
-    with streamlit_app() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def page(app_url):
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1600})
-        yield context.new_page()
-        context.close()
-        browser.close()
-
-
 @pytest.mark.parametrize("path,heading", PAGES, ids=[p or "home" for p, _ in PAGES])
 def test_every_page_opens_without_errors(page, app_url, path, heading):
     page.goto(f"{app_url}/{path}")
     title = page.get_by_role("heading", name=heading) if heading else page.locator("h1").first
     sync_api.expect(title).to_be_visible(timeout=WAIT_MS)
-    # wait for the script run to finish before judging the page
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=WAIT_MS)
+    settle(page)   # the script run has finished: judge the page it drew
     assert page.locator('[data-testid="stException"]').count() == 0, f"a traceback on /{path}"
     OUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUT / f"{path or 'home'}.png"))

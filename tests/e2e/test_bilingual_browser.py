@@ -9,51 +9,17 @@ train_fa.png (mid-run, after GAN_SCREENSHOT_STEPS steps, default 150) there (the
 README shows them from docs/screenshots).
 """
 
-import json
 import os
 import re
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api")
-from streamlit_server import CHROMIUM_ARGS, streamlit_app  # noqa: E402
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed (apt-get install -y chromium)")
+from contentfiles import CONTENT  # noqa: E402
+from streamlit_server import SHOTS, WAIT_MS, screenshot, settle  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-WAIT_MS = 60_000
-CONTENT = {lang: json.loads((ROOT / "content" / f"{lang}.json").read_text(encoding="utf-8")) for lang in ("en", "fa")}
-SHOTS = os.environ.get("GAN_SCREENSHOTS")
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with streamlit_app() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def page():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 1500})
-        yield context.new_page()
-        context.close()
-        browser.close()
-
-
-def settle(page):
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=WAIT_MS)
-
-
-def screenshot(page, name):
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        time.sleep(1.5)  # let plotly and the fonts finish their first layout pass
-        page.screenshot(path=str(Path(SHOTS) / name))
+VIEWPORT = {"width": 1280, "height": 1500}
 
 
 def test_a_persian_link_names_every_page_in_persian_and_keeps_the_language(page, app_url):

@@ -6,9 +6,7 @@ The photo is a generated face pasted off-centre into a bigger noisy picture
 to test-output/photo.png. Skips cleanly without playwright or chromium.
 """
 
-import io
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -18,15 +16,15 @@ import torch
 from PIL import Image
 
 sync_api = pytest.importorskip("playwright.sync_api")
-from streamlit_server import CHROMIUM_ARGS, ROOT, streamlit_app  # noqa: E402
+from streamlit_server import ROOT  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 from gan_core.data import to_uint8  # noqa: E402
 from gan_core.hub import load_generator  # noqa: E402
 
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed (apt-get install -y chromium)")
 WAIT_MS = 120_000
+APP_ENV = dict(GAN_PLAYGROUND_INVERT_STEPS="20")
+VIEWPORT = {"width": 1400, "height": 2200}
 
 
 def photo_file(tmp_path) -> Path:
@@ -41,42 +39,36 @@ def photo_file(tmp_path) -> Path:
     return path
 
 
-def test_upload_reconstruct_edit_download(tmp_path):
+def test_upload_reconstruct_edit_download(page, app_url, tmp_path):
     expect = sync_api.expect
-    with streamlit_app(GAN_PLAYGROUND_INVERT_STEPS="20") as url, sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 2200}, accept_downloads=True)
-        page = context.new_page()
-        page.goto(url + "/Playground")
-        page.wait_for_selector('[data-testid="stImage"] img', timeout=WAIT_MS)
-        page.get_by_role("tab", name="Your photo").click()
-        expect(page.get_by_text("never written to disk")).to_be_visible(timeout=WAIT_MS)
+    page.goto(app_url + "/Playground")
+    page.wait_for_selector('[data-testid="stImage"] img', timeout=WAIT_MS)
+    page.get_by_role("tab", name="Your photo").click()
+    expect(page.get_by_text("never written to disk")).to_be_visible(timeout=WAIT_MS)
 
-        page.get_by_test_id("stTabs").locator('input[type="file"]').set_input_files(str(photo_file(tmp_path)))
-        expect(page.get_by_text("Reconstruction error")).to_be_visible(timeout=WAIT_MS)
-        expect(page.get_by_text("No face was found")).to_have_count(0)
-        assert page.locator('[data-testid="stException"]').count() == 0
+    page.get_by_test_id("stTabs").locator('input[type="file"]').set_input_files(str(photo_file(tmp_path)))
+    expect(page.get_by_text("Reconstruction error")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("No face was found")).to_have_count(0)
+    assert page.locator('[data-testid="stException"]').count() == 0
 
-        edited = page.locator('[data-testid="stImage"] img').last
-        before = edited.get_attribute("src")
-        slider = page.get_by_test_id("stTabs").get_by_role("slider", name=re.compile(r"Semantic 01"))
-        slider.focus()
-        for _ in range(10):
-            page.keyboard.press("ArrowRight")
-        page.wait_for_function(
-            """before => {
-                const imgs = document.querySelectorAll('[data-testid="stImage"] img');
-                return imgs.length && imgs[imgs.length - 1].getAttribute('src') !== before;
-            }""", arg=before, timeout=WAIT_MS)
+    edited = page.locator('[data-testid="stImage"] img').last
+    before = edited.get_attribute("src")
+    slider = page.get_by_test_id("stTabs").get_by_role("slider", name=re.compile(r"Semantic 01"))
+    slider.focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        """before => {
+            const imgs = document.querySelectorAll('[data-testid="stImage"] img');
+            return imgs.length && imgs[imgs.length - 1].getAttribute('src') !== before;
+        }""", arg=before, timeout=WAIT_MS)
 
-        out = ROOT / "test-output"
-        out.mkdir(exist_ok=True)
-        page.screenshot(path=str(out / "photo.png"), full_page=True)
+    out = ROOT / "test-output"
+    out.mkdir(exist_ok=True)
+    page.screenshot(path=str(out / "photo.png"), full_page=True)
 
-        with page.expect_download(timeout=WAIT_MS) as info:
-            page.get_by_role("button", name=re.compile(r"Edited face \(PNG\)")).click()
-        saved = tmp_path / info.value.suggested_filename
-        info.value.save_as(saved)
-        assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        context.close()
-        browser.close()
+    with page.expect_download(timeout=WAIT_MS) as info:
+        page.get_by_role("button", name=re.compile(r"Edited face \(PNG\)")).click()
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

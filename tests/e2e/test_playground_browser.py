@@ -7,34 +7,11 @@ playwright or chromium is missing (`apt-get install -y chromium`).
 """
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api")
-from streamlit_server import CHROMIUM_ARGS, streamlit_app  # noqa: E402
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed (apt-get install -y chromium)")
-
-ARGS = CHROMIUM_ARGS
-WAIT_MS = 60_000  # a shared 2-core machine: the first torch import in the server alone can take 6 s
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with streamlit_app() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def page(app_url):
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
-        yield context.new_page()
-        context.close()
-        browser.close()
+from streamlit_server import WAIT_MS  # noqa: E402
 
 
 def face_src(page) -> str:

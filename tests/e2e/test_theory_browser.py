@@ -11,24 +11,15 @@ With GAN_SCREENSHOTS=<folder> set, it also saves one screenshot per page
 (and one of a Persian page) into that folder, e.g. docs/screenshots.
 """
 
-import json
-import os
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api")
-from streamlit_server import CHROMIUM_ARGS, streamlit_app  # noqa: E402
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed (apt-get install -y chromium)")
+from contentfiles import CONTENT  # noqa: E402
+from streamlit_server import WAIT_MS, screenshot  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-ARGS = CHROMIUM_ARGS
-WAIT_MS = 60_000  # a shared 2-core machine: the first torch import in the server alone can take 6 s
-CONTENT = {lang: json.loads((ROOT / "content" / f"{lang}.json").read_text(encoding="utf-8")) for lang in ("en", "fa")}
-SHOTS = os.environ.get("GAN_SCREENSHOTS")
+VIEWPORT = {"width": 1280, "height": 2200}
 
 # URL path (Streamlit derives it from the file name) -> content section
 PAGES = {
@@ -40,26 +31,10 @@ PAGES = {
 }
 
 
-@pytest.fixture(scope="module")
-def app_url():
-    with streamlit_app() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
-def page(browser):
-    # A fresh context per test: its own Streamlit session, so the language starts at English.
-    context = browser.new_context(viewport={"width": 1280, "height": 2200})
-    yield context.new_page()
-    context.close()
+def page(new_page):
+    # A fresh session per test, so the language starts at English.
+    return new_page()
 
 
 def open_theory_page(page, url: str, path: str, lang: str = "en"):
@@ -69,13 +44,6 @@ def open_theory_page(page, url: str, path: str, lang: str = "en"):
     expect(page.locator('[data-testid="stMain"] h1').first).to_have_text(title, timeout=WAIT_MS)
     page.wait_for_selector('[data-testid="stMain"] [data-testid="stPlotlyChart"] .main-svg', timeout=WAIT_MS)
     page.wait_for_selector('[data-testid="stMain"] .katex', timeout=WAIT_MS)
-
-
-def screenshot(page, name: str):
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        time.sleep(1.5)  # let plotly finish its first layout pass
-        page.screenshot(path=str(Path(SHOTS) / name))
 
 
 @pytest.mark.parametrize("path", list(PAGES))

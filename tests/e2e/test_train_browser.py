@@ -12,42 +12,24 @@ Set GAN_PLAYGROUND_SCREENSHOTS=DIR to save a mid-run screenshot as DIR/train.png
 
 import os
 import re
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api")
-from streamlit_server import CHROMIUM_ARGS, streamlit_app  # noqa: E402
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed (apt-get install -y chromium)")
+from streamlit_server import WAIT_MS, settle  # noqa: E402
 
-ARGS = CHROMIUM_ARGS
-WAIT_MS = 60_000  # a shared 2-core machine: the first torch import in the server alone can take 6 s
 GRACE_S = 2       # the server's disconnect grace period in this test (production: 5 s)
+APP_ENV = dict(GAN_PLAYGROUND_TEST="1", GAN_PLAYGROUND_DISCONNECT_GRACE_S=str(GRACE_S))
+VIEWPORT = {"width": 1400, "height": 1500}
 
 
-@pytest.fixture(scope="module")
-def app_url():
-    with streamlit_app(GAN_PLAYGROUND_TEST="1", GAN_PLAYGROUND_DISCONNECT_GRACE_S=str(GRACE_S)) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-def open_train_page(browser, app_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 1500}, accept_downloads=True)
-    page = context.new_page()
+def open_train_page(new_page, app_url):
+    page = new_page()
     page.goto(app_url + "/Train")
     sync_api.expect(page.locator(".st-key-start button")).to_be_enabled(timeout=WAIT_MS)
-    return context, page
+    return page
 
 
 def press_slider(page, label, *keys):
@@ -62,8 +44,7 @@ def settled(page):
     """Wait until the server has finished the rerun a widget change started: the page's
     values are then the session's, and Start trains with what the sliders show."""
     page.wait_for_timeout(300)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                           timeout=WAIT_MS)
+    settle(page)
 
 
 def make_it_small(page):
@@ -100,62 +81,51 @@ def wait_for_step_above(page, n, timeout_s=60) -> int:
     pytest.fail(f"the progress bar stayed at or below step {n} for {timeout_s} s")
 
 
-def test_start_watch_the_progress_and_grid_then_stop(browser, app_url):
+def test_start_watch_the_progress_and_grid_then_stop(new_page, app_url):
     expect = sync_api.expect
-    context, page = open_train_page(browser, app_url)
-    try:
-        make_it_small(page)
-        page.locator(".st-key-start button").click()
-        expect(page.locator('[data-testid="stProgress"]')).to_be_visible(timeout=WAIT_MS)
-        first = wait_for_step_above(page, 0)
-        # Nobody clicks: the live panel must advance on its own.
-        later = wait_for_step_above(page, first)
-        assert later > first
-        expect(page.locator('[data-testid="stMain"] [data-testid="stImage"] img').first).to_be_visible(
-            timeout=WAIT_MS)
-        expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible(timeout=WAIT_MS)
-        shots = os.environ.get("GAN_PLAYGROUND_SCREENSHOTS")
-        if shots:
-            wait_for_step_above(page, later + 20)
-            page.wait_for_timeout(1500)
-            Path(shots).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(shots) / "train.png"))
-        page.locator(".st-key-stop button").click()
-        expect(page.get_by_text(re.compile(r"Training stopped at step \d+"))).to_be_visible(timeout=WAIT_MS)
-        expect(page.locator(".st-key-start button")).to_be_enabled(timeout=WAIT_MS)
-        # (a download button with a tooltip renders two <button>s in Streamlit 1.67)
-        download = page.locator(".st-key-dl_ckpt button").first
-        expect(download).to_be_visible(timeout=WAIT_MS)
-        with page.expect_download(timeout=WAIT_MS) as info:
-            download.click()
-        from gan_core.hub import load_checkpoint_zip
+    page = open_train_page(new_page, app_url)
+    make_it_small(page)
+    page.locator(".st-key-start button").click()
+    expect(page.locator('[data-testid="stProgress"]')).to_be_visible(timeout=WAIT_MS)
+    first = wait_for_step_above(page, 0)
+    # Nobody clicks: the live panel must advance on its own.
+    later = wait_for_step_above(page, first)
+    assert later > first
+    expect(page.locator('[data-testid="stMain"] [data-testid="stImage"] img').first).to_be_visible(
+        timeout=WAIT_MS)
+    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible(timeout=WAIT_MS)
+    shots = os.environ.get("GAN_PLAYGROUND_SCREENSHOTS")
+    if shots:
+        wait_for_step_above(page, later + 20)
+        page.wait_for_timeout(1500)
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(shots) / "train.png"))
+    page.locator(".st-key-stop button").click()
+    expect(page.get_by_text(re.compile(r"Training stopped at step \d+"))).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator(".st-key-start button")).to_be_enabled(timeout=WAIT_MS)
+    # (a download button with a tooltip renders two <button>s in Streamlit 1.67)
+    download = page.locator(".st-key-dl_ckpt button").first
+    expect(download).to_be_visible(timeout=WAIT_MS)
+    with page.expect_download(timeout=WAIT_MS) as info:
+        download.click()
+    from gan_core.hub import load_checkpoint_zip
 
-        generator, model = load_checkpoint_zip(Path(info.value.path()).read_bytes(), name="downloaded")
-        assert model.image_size == 32 and generator.conv_dim == 8
-    finally:
-        context.close()
+    generator, model = load_checkpoint_zip(Path(info.value.path()).read_bytes(), name="downloaded")
+    assert model.image_size == 32 and generator.conv_dim == 8
 
 
-def test_second_browser_waits_and_closing_the_first_frees_the_server(browser, app_url):
+def test_second_browser_waits_and_closing_the_first_frees_the_server(new_page, app_url):
     expect = sync_api.expect
-    ctx_a, a = open_train_page(browser, app_url)
-    ctx_b = None
-    try:
-        make_it_small(a)
-        press_slider(a, "Sample grid every", "End")               # no grids needed here
-        a.locator(".st-key-start button").click()
-        wait_for_step_above(a, 0)
-        ctx_b, b = browser.new_context(viewport={"width": 1400, "height": 1500}), None
-        b = ctx_b.new_page()
-        b.goto(app_url + "/Train")
-        expect(b.get_by_text("Another training is running on this server")).to_be_visible(timeout=WAIT_MS)
-        expect(b.locator(".st-key-start button")).to_be_disabled()
-        ctx_a.close()                                             # the trainer's tab goes away
-        ctx_a = None
-        # Its worker notices within the grace period and stops; B's banner re-enables Start.
-        expect(b.locator(".st-key-start button")).to_be_enabled(timeout=WAIT_MS)
-        expect(b.get_by_text("Another training is running on this server")).to_have_count(0)
-    finally:
-        for ctx in (ctx_a, ctx_b):
-            if ctx is not None:
-                ctx.close()
+    a = open_train_page(new_page, app_url)
+    make_it_small(a)
+    press_slider(a, "Sample grid every", "End")               # no grids needed here
+    a.locator(".st-key-start button").click()
+    wait_for_step_above(a, 0)
+    b = new_page()
+    b.goto(app_url + "/Train")
+    expect(b.get_by_text("Another training is running on this server")).to_be_visible(timeout=WAIT_MS)
+    expect(b.locator(".st-key-start button")).to_be_disabled()
+    a.context.close()                                         # the trainer's tab goes away
+    # Its worker notices within the grace period and stops; B's banner re-enables Start.
+    expect(b.locator(".st-key-start button")).to_be_enabled(timeout=WAIT_MS)
+    expect(b.get_by_text("Another training is running on this server")).to_have_count(0)
