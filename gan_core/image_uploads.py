@@ -96,14 +96,18 @@ class LoadReport:
     def total_rejected(self):
         return sum(self.rejected.values())
 
-    def summary(self):
-        """'3 accepted, 2 rejected (not images)' or '3 accepted, 3 rejected (2 not images, 1 too large)'."""
-        text = f"{self.accepted} accepted, {self.total_rejected} rejected"
+    def summary(self, head=None, phrase=_reason_phrase):
+        """'3 accepted, 2 rejected (not images)' or '3 accepted, 3 rejected (2 not images, 1 too large)'.
+
+        head replaces "3 accepted, 2 rejected" and phrase(reason, count) says a reason:
+        the Train page passes its language's (ui/train_data.py).
+        """
+        text = f"{self.accepted} accepted, {self.total_rejected} rejected" if head is None else head
         reasons = sorted(self.rejected.items(), key=lambda item: (-item[1], item[0]))
         if len(reasons) == 1:
-            text += f" ({_reason_phrase(*reasons[0])})"
+            text += f" ({phrase(*reasons[0])})"
         elif reasons:
-            text += " (" + ", ".join(f"{count} {_reason_phrase(reason, count)}" for reason, count in reasons) + ")"
+            text += " (" + ", ".join(f"{count} {phrase(reason, count)}" for reason, count in reasons) + ")"
         return text
 
     def require_images(self, minimum=1):

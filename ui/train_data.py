@@ -150,11 +150,5 @@ def upload_reason(reason: str, count: int = 1) -> str:
 
 def upload_summary(report) -> str:
     """gan_core.image_uploads.LoadReport.summary in the page's language: "3 accepted, 2 rejected (not images)"."""
-    phrase = upload_reason
-    text = t("train.summary", accepted=report.accepted, rejected=report.total_rejected)
-    reasons = sorted(report.rejected.items(), key=lambda item: (-item[1], item[0]))
-    if len(reasons) == 1:
-        text += f" ({phrase(*reasons[0])})"
-    elif reasons:
-        text += " (" + ", ".join(f"{count} {phrase(reason, count)}" for reason, count in reasons) + ")"
-    return text
+    return report.summary(t("train.summary", accepted=report.accepted, rejected=report.total_rejected),
+                          upload_reason)
