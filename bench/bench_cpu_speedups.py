@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from gan_core import data as gdata  # noqa: E402
 from gan_core import presets  # noqa: E402
+from gan_core.datasets import load_dataset  # noqa: E402
 from gan_core.train import Trainer  # noqa: E402
 
 
@@ -64,7 +64,7 @@ def main():
     p.add_argument("--compete", action="store_true", help="also: 1 vs 2 threads next to a busy process")
     p.add_argument("--compile", action="store_true", help="also time torch.compile's first step")
     args = p.parse_args()
-    images = gdata.load_dataset("emoji", 32)
+    images = load_dataset("emoji", 32)
     print(f"# torch {torch.__version__}, {os.cpu_count()} CPUs; load average at start: {load()}")
     variants = {
         "baseline (fast preset, 1 thread)": (make(images), 1),

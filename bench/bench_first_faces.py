@@ -35,6 +35,7 @@ import torch  # noqa: E402
 
 from gan_core import data as gdata  # noqa: E402
 from gan_core import metrics, presets  # noqa: E402
+from gan_core.datasets import load_dataset  # noqa: E402
 from gan_core.device import device_name, resolve_device  # noqa: E402
 from gan_core.train import Trainer  # noqa: E402
 
@@ -99,7 +100,7 @@ def main():
         checkpoints = checkpoints[-1:]
     device = resolve_device(args.device)
     torch.set_num_threads(args.threads)
-    images = gdata.load_dataset("emoji", 32)
+    images = load_dataset("emoji", 32)
 
     print(f"# bench_first_faces: {' '.join(sys.argv[1:]) or '(defaults)'}")
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, torch {torch.__version__}, "

@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gan_core import data  # noqa: E402
 from gan_core import invert as inv  # noqa: E402
+from gan_core.datasets import load_dataset  # noqa: E402
 from gan_core.hub import load_generator  # noqa: E402
 from gan_core.train import holdout_split  # noqa: E402
 
@@ -113,7 +114,7 @@ def main():
         print(f"{args.zip} not found: the benchmark needs the faces64.zip data set", file=sys.stderr)
         return 2
     generator, _ = load_generator(args.model)
-    images = data.load_dataset(args.zip, 64)
+    images = load_dataset(args.zip, 64)
     _, held_idx = holdout_split(len(images), 2000)
     real = images[held_idx][: args.n]
     with torch.no_grad():

@@ -25,6 +25,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gan_core import data, metrics  # noqa: E402
+from gan_core.datasets import load_dataset  # noqa: E402
 from gan_core.hub import load_generator  # noqa: E402
 from gan_core.train import holdout_split  # noqa: E402
 
@@ -49,7 +50,7 @@ def main():
         print(f"{args.zip} not found: the evaluation needs the faces64.zip data set", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    images = data.load_dataset(args.zip, 64)
+    images = load_dataset(args.zip, 64)
     train_idx, held_idx = holdout_split(len(images), 2000)
     held = images[held_idx][: args.n]
     print(f"loaded {len(images)} faces ({len(held)} held out) in {time.perf_counter() - t0:.1f} s")

@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gan_core import data as gdata  # noqa: E402
 from gan_core import metrics  # noqa: E402
+from gan_core.datasets import load_dataset  # noqa: E402
 from gan_core.train import TrainConfig, Trainer  # noqa: E402
 
 COURSE = dict(dataset="emoji", loss="lsgan", lr=5e-4, batch_size=16, seed=0, sample_every=0, threads=1)
@@ -111,7 +112,7 @@ def main():
     p.add_argument("--its-only", action="store_true")
     args = p.parse_args()
     torch.set_num_threads(1)
-    images = gdata.load_dataset("emoji", 32)
+    images = load_dataset("emoji", 32)
     names = [n for n in CANDIDATES if not args.only or n in args.only.split(",")]
     checkpoints = {50, 100, 150, 200, 250, 300, 400, 500, 600, 800, 1000}
     for name in names:

@@ -255,9 +255,9 @@ def load_labelled_faces(zip_path, labels_csv):
     import csv
     import zipfile
 
-    from . import data as gdata
+    from .datasets import load_dataset
 
-    images = gdata.load_dataset(str(zip_path), 64)
+    images = load_dataset(str(zip_path), 64)
     with zipfile.ZipFile(zip_path) as zf:
         names = [i.filename for i in zf.infolist() if not i.is_dir()]
     rows = {}

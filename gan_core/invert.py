@@ -36,7 +36,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .data import _IMAGE_FORMATS, _ends_cleanly, _to_rgb, to_float, to_uint8
+from .data import to_float, to_uint8
+from .image_uploads import _IMAGE_FORMATS, _ends_cleanly, _to_rgb
 
 # -----------------------------------------------------------------------------
 # reading a photo

@@ -31,8 +31,8 @@ import torch.nn.functional as F
 def _as_uint8_images(images, name: str) -> torch.Tensor:
     """uint8 (N, 3, H, W), or channels-last (N, H, W, 3), -> uint8 tensor (N, 3, H, W).
 
-    Channels-last is accepted because that is what the app's `to_uint8` helpers
-    hand out; the two layouts cannot be confused for square images of side >= 16.
+    Channels-last is accepted because that is what `gan_core.data.to_image_array`
+    hands out; the two layouts cannot be confused for square images of side >= 16.
     """
     if not isinstance(images, (torch.Tensor, np.ndarray)):
         raise ValueError(f"{name} must be a uint8 torch.Tensor or numpy array, got {type(images).__name__}")

@@ -36,6 +36,7 @@ import numpy as np
 import torch
 
 from . import latent
+from .data import to_image_array
 from .data import to_uint8 as _dc_to_uint8
 from .models import pggan as _pggan
 from .models.pggan import PGGANGenerator, pixel_norm
@@ -513,7 +514,7 @@ class LatentEngine:
                 # One 1024 forward alone peaks near 0.75 GB, so full images go one
                 # at a time; small previews can share a batch.
                 chunk = 1 if size >= 512 else 8
-                parts = [_pggan.to_uint8(self._pggan_forward(c, psi, size)) for c in codes.split(chunk)]
+                parts = [to_image_array(self._pggan_forward(c, psi, size)) for c in codes.split(chunk)]
                 return np.concatenate(parts)
             images = _dc_to_uint8(self.generator(codes))         # (B, 3, H, W) uint8
             return images.permute(0, 2, 3, 1).contiguous().numpy()

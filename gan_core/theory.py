@@ -434,7 +434,7 @@ def lod_view(generator, z: torch.Tensor, lod: float) -> LodView:
     Uses the generator's own native_image, so the blended image is exactly
     what the model computes; the heads are the integer lods on either side.
     """
-    from .models.pggan import to_uint8
+    from .data import to_image_array
 
     image = generator.native_image(z, lod)
     lower = math.floor(lod)
@@ -443,8 +443,8 @@ def lod_view(generator, z: torch.Tensor, lod: float) -> LodView:
     coarse_up = None
     if lod > lower:
         coarse = generator.native_image(z, float(lower + 1))
-        coarse_up = to_uint8(torch.nn.functional.interpolate(coarse, scale_factor=2, mode="nearest"))[0]
-    return LodView(image=to_uint8(image)[0], fine=to_uint8(fine)[0], coarse_up=coarse_up, alpha=alpha,
+        coarse_up = to_image_array(torch.nn.functional.interpolate(coarse, scale_factor=2, mode="nearest"))[0]
+    return LodView(image=to_image_array(image)[0], fine=to_image_array(fine)[0], coarse_up=coarse_up, alpha=alpha,
                    resolution=int(image.shape[-1]))
 
 

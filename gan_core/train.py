@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from . import data as gdata
+from . import datasets
 from .losses import LOSSES, get_loss, gradient_penalty
 from .models import DCDiscriminator, DCGenerator
 from .models.mlp import MLPDiscriminator, MLPGenerator
@@ -42,7 +43,7 @@ from .models.mlp import MLPDiscriminator, MLPGenerator
 class TrainConfig:
     """Everything that defines a run. The CLI builds one; the log records it."""
 
-    dataset: str = "emoji"          # "emoji", "shapes", a toy name, or a path to a zip/folder
+    dataset: str = "emoji"          # a name in gan_core.datasets.DATASETS, or a path to a zip/folder
     image_size: int = 32
     noise_size: int = 100
     conv_dim: int = 32              # G/D width (hidden units for the 2-D toys)
@@ -92,7 +93,7 @@ class TrainConfig:
 
     @property
     def is_toy(self) -> bool:
-        return self.dataset in gdata.TOY_DATASETS
+        return datasets.is_toy(self.dataset)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -284,10 +285,7 @@ class Trainer:
     def _load_data(self, dataset):
         c = self.config
         if dataset is None:
-            if c.is_toy:
-                dataset = gdata.toy_2d(c.dataset, 20_000, seed=c.seed)
-            else:
-                dataset = gdata.load_dataset(c.dataset, c.image_size)
+            dataset = datasets.load_dataset(c.dataset, c.image_size, seed=c.seed)
         if c.is_toy:
             if dataset.dim() != 2 or dataset.shape[1] != 2:
                 raise ValueError(f"toy data must have shape (N, 2), got {tuple(dataset.shape)}")
@@ -638,7 +636,8 @@ def build_parser(base: TrainConfig | None = None) -> argparse.ArgumentParser:
     p.add_argument("--preset", choices=list(PRESETS), default=None,
                    help="start from a named configuration (gan_core/presets.py); other flags override it")
     p.add_argument("--data", default=d.dataset,
-                   help="emoji | shapes | ring8 | grid25 | spiral | moons | PATH.zip | FOLDER")
+                   help=" | ".join([*datasets.names(datasets.BUILTIN, datasets.TOY, datasets.ONLINE),
+                                    "PATH.zip", "FOLDER"]))
     p.add_argument("--image-size", type=int, default=d.image_size)
     p.add_argument("--noise-size", type=int, default=d.noise_size)
     p.add_argument("--conv-dim", type=int, default=d.conv_dim)

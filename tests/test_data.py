@@ -10,8 +10,8 @@ import pytest
 import torch
 from PIL import Image, ImageFile
 
-from gan_core import data
-from gan_core.data import Limits, LoadReport
+from gan_core import data, datasets, image_uploads
+from gan_core.image_uploads import Limits, LoadReport
 
 # ---------------------------------------------------------------------------
 # helpers: every test file is generated in memory
@@ -47,7 +47,7 @@ def png_header(width, height):
 
 
 def single_upload(payload, name="image.png", size=8, limits=None):
-    return data.load_images_from_uploads([(name, payload)], size=size, limits=limits or Limits())
+    return image_uploads.load_images_from_uploads([(name, payload)], size=size, limits=limits or Limits())
 
 
 # ---------------------------------------------------------------------------
@@ -193,7 +193,7 @@ def test_zip_with_three_pngs_and_two_text_files():
             ("README.md", b"# my faces"),
         ]
     )
-    result = data.load_images_from_zip(archive, size=16)
+    result = image_uploads.load_images_from_zip(archive, size=16)
     assert result.summary() == "3 accepted, 2 rejected (not images)"
     assert result.images.shape == (3, 3, 16, 16) and result.images.dtype == torch.uint8
     assert result.images[0, :, 8, 8].tolist() == [255, 0, 0]
@@ -203,8 +203,8 @@ def test_zip_with_three_pngs_and_two_text_files():
 def test_zip_from_path(tmp_path):
     path = tmp_path / "faces.zip"
     path.write_bytes(make_zip([("a.png", png()), ("b.png", png())]))
-    assert data.load_images_from_zip(path, size=8).accepted == 2
-    assert data.load_images_from_zip(str(path), size=8).accepted == 2
+    assert image_uploads.load_images_from_zip(path, size=8).accepted == 2
+    assert image_uploads.load_images_from_zip(str(path), size=8).accepted == 2
 
 
 def test_directories_macosx_and_dotfiles_are_skipped_silently():
@@ -218,7 +218,7 @@ def test_directories_macosx_and_dotfiles_are_skipped_silently():
             ("./faces/b.png", png()),
         ]
     )
-    result = data.load_images_from_zip(archive, size=8)
+    result = image_uploads.load_images_from_zip(archive, size=8)
     assert result.summary() == "2 accepted, 0 rejected"
 
 
@@ -248,7 +248,7 @@ def test_truncated_png_is_rejected():
 def test_huge_png_header_is_rejected_before_decoding():
     # 20000 x 20000 x 3 would be 1.2 GB decoded; the files are a few hundred bytes.
     # Had they been decoded, their tiny pixel data would read as "corrupt", not "too large".
-    result = data.load_images_from_uploads(
+    result = image_uploads.load_images_from_uploads(
         [("huge.png", png_header(20000, 20000)), ("big.png", png_header(5000, 5000))], size=8
     )
     assert result.rejected == {"too large": 2}
@@ -260,7 +260,7 @@ def test_huge_png_header_is_rejected_before_decoding():
 def test_zip_bomb_is_rejected_from_its_declared_size():
     bomb = make_zip([("bomb.png", bytes(8 * 2**20)), ("ok.png", png())], compression=zipfile.ZIP_DEFLATED)
     assert len(bomb) < 64 * 1024
-    result = data.load_images_from_zip(bomb, size=8, limits=Limits(max_total_bytes=2**20))
+    result = image_uploads.load_images_from_zip(bomb, size=8, limits=Limits(max_total_bytes=2**20))
     assert result.rejected_files == [("bomb.png", "too large")]
     assert result.accepted == 1
 
@@ -272,7 +272,7 @@ def test_zip_bomb_with_a_lying_header_is_rejected():
     struct.pack_into("<I", lying, 22, 100)
     central = lying.rfind(b"PK\x01\x02")
     struct.pack_into("<I", lying, central + 24, 100)
-    result = data.load_images_from_zip(bytes(lying), size=8, limits=Limits(max_total_bytes=2**20))
+    result = image_uploads.load_images_from_zip(bytes(lying), size=8, limits=Limits(max_total_bytes=2**20))
     assert result.accepted == 0
     assert result.rejected == {"corrupt or truncated": 1}
 
@@ -280,7 +280,7 @@ def test_zip_bomb_with_a_lying_header_is_rejected():
 def test_total_byte_budget_covers_all_files():
     images = [(f"{i}.png", png(size=(64, 64))) for i in range(10)]
     budget = 3 * len(images[0][1]) + 10
-    result = data.load_images_from_zip(make_zip(images), size=8, limits=Limits(max_total_bytes=budget))
+    result = image_uploads.load_images_from_zip(make_zip(images), size=8, limits=Limits(max_total_bytes=budget))
     assert result.accepted == 3
     assert result.rejected == {"too large": 7}
 
@@ -289,7 +289,7 @@ def test_total_byte_budget_covers_all_files():
     "name", ["../evil.png", "faces/../../evil.png", "/etc/evil.png", "C:/evil.png", "..\\evil.png"]
 )
 def test_path_escaping_entries_are_reported_as_unsafe(name):
-    result = data.load_images_from_zip(make_zip([(name, png()), ("good.png", png())]), size=8)
+    result = image_uploads.load_images_from_zip(make_zip([(name, png()), ("good.png", png())]), size=8)
     assert result.accepted == 1
     assert result.rejected_files == [(name, "unsafe path")]
 
@@ -297,29 +297,29 @@ def test_path_escaping_entries_are_reported_as_unsafe(name):
 def test_ten_thousand_tiny_files_with_a_file_limit():
     tiny = png(size=(2, 2))
     archive = make_zip([(f"img/{i:05d}.png", tiny) for i in range(10_000)])
-    result = data.load_images_from_zip(archive, size=4, limits=Limits(max_files=1000))
+    result = image_uploads.load_images_from_zip(archive, size=4, limits=Limits(max_files=1000))
     assert result.accepted == 1000
     assert result.images.shape == (1000, 3, 4, 4)
     assert result.rejected == {"too many files": 9000}
-    assert len(result.rejected_files) == data.MAX_LISTED_REJECTIONS
+    assert len(result.rejected_files) == image_uploads.MAX_LISTED_REJECTIONS
     assert result.summary() == "1000 accepted, 9000 rejected (too many files)"
 
 
 def test_zip_with_more_entries_than_the_scan_limit_is_refused():
     archive = make_zip([(f"{i}.txt", b"") for i in range(30)])
     with pytest.raises(ValueError, match="more than 10 entries"):
-        data.load_images_from_zip(archive, limits=Limits(max_entries=10))
+        image_uploads.load_images_from_zip(archive, limits=Limits(max_entries=10))
 
 
 def test_not_a_zip_raises():
     with pytest.raises(ValueError, match="is not a valid zip file"):
-        data.load_images_from_zip(b"PK but not really a zip archive")
+        image_uploads.load_images_from_zip(b"PK but not really a zip archive")
     with pytest.raises(ValueError, match="is not a valid zip file"):
-        data.load_images_from_zip(png())
+        image_uploads.load_images_from_zip(png())
 
 
 def test_empty_zip_gives_an_empty_report_that_can_refuse():
-    result = data.load_images_from_zip(make_zip([]), size=16)
+    result = image_uploads.load_images_from_zip(make_zip([]), size=16)
     assert result.accepted == 0
     assert result.images.shape == (0, 3, 16, 16)
     assert result.summary() == "0 accepted, 0 rejected"
@@ -329,7 +329,7 @@ def test_empty_zip_gives_an_empty_report_that_can_refuse():
 
 def test_nested_zips_are_not_opened():
     inner = make_zip([("a.png", png())])
-    result = data.load_images_from_zip(make_zip([("inner.zip", inner)]), size=8)
+    result = image_uploads.load_images_from_zip(make_zip([("inner.zip", inner)]), size=8)
     assert result.rejected == {"not an image": 1}
 
 
@@ -409,11 +409,11 @@ def test_folder_loader(tmp_path):
     (tmp_path / ".DS_Store").write_bytes(b"junk")
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "object.png").write_bytes(b"junk")
-    result = data.load_images_from_folder(tmp_path, size=8)
+    result = image_uploads.load_images_from_folder(tmp_path, size=8)
     assert result.summary() == "3 accepted, 1 rejected (not an image)"
     assert result.rejected_files == [("notes.txt", "not an image")]
     with pytest.raises(ValueError, match="is not a folder"):
-        data.load_images_from_folder(tmp_path / "missing")
+        image_uploads.load_images_from_folder(tmp_path / "missing")
 
 
 def test_uploads_mixing_a_zip_and_single_files():
@@ -424,14 +424,14 @@ def test_uploads_mixing_a_zip_and_single_files():
         ("d.jpg", encode(Image.new("RGB", (8, 8)), "JPEG")),
         ("e.txt", b"hello"),
     ]
-    result = data.load_images_from_uploads(uploads, size=8)
+    result = image_uploads.load_images_from_uploads(uploads, size=8)
     assert result.summary() == "4 accepted, 2 rejected (not images)"
     assert result.rejected_files == [("faces.zip/readme.txt", "not an image"), ("e.txt", "not an image")]
 
 
 def test_upload_limits_apply_across_all_files():
     uploads = [("faces.zip", make_zip([("a.png", png()), ("b.png", png())])), ("c.png", png()), ("d.png", png())]
-    result = data.load_images_from_uploads(uploads, size=8, limits=Limits(max_files=3))
+    result = image_uploads.load_images_from_uploads(uploads, size=8, limits=Limits(max_files=3))
     assert result.summary() == "3 accepted, 1 rejected (too many files)"
     assert result.rejected_files == [("d.png", "too many files")]
 
@@ -442,24 +442,24 @@ def test_upload_limits_apply_across_all_files():
 
 
 def test_load_dataset_builtins_and_paths(tmp_path):
-    assert data.load_dataset("emoji", 32).shape[1:] == (3, 32, 32)
-    assert data.load_dataset("shapes", 16).shape == (512, 3, 16, 16)
+    assert datasets.load_dataset("emoji", 32).shape[1:] == (3, 32, 32)
+    assert datasets.load_dataset("shapes", 16).shape == (512, 3, 16, 16)
     path = tmp_path / "mine.zip"
     path.write_bytes(make_zip([("a.png", png()), ("b.png", png())]))
-    assert data.load_dataset(str(path), 8).shape == (2, 3, 8, 8)
+    assert datasets.load_dataset(str(path), 8).shape == (2, 3, 8, 8)
     folder = tmp_path / "pictures"
     folder.mkdir()
     (folder / "a.png").write_bytes(png())
-    assert data.load_dataset(str(folder), 8).shape == (1, 3, 8, 8)
+    assert datasets.load_dataset(str(folder), 8).shape == (1, 3, 8, 8)
 
 
 def test_load_dataset_errors(tmp_path):
     with pytest.raises(ValueError, match=r"unknown dataset 'celeba'.*'emoji', 'shapes'.*\.zip.*folder"):
-        data.load_dataset("celeba", 32)
+        datasets.load_dataset("celeba", 32)
     with pytest.raises(ValueError, match="zip file not found"):
-        data.load_dataset(str(tmp_path / "missing.zip"), 32)
+        datasets.load_dataset(str(tmp_path / "missing.zip"), 32)
     (tmp_path / "notes.txt").write_text("no pictures here")
     with pytest.raises(ValueError, match=r"need at least one image .*0 accepted, 1 rejected \(not an image\)"):
-        data.load_dataset(str(tmp_path), 32)
+        datasets.load_dataset(str(tmp_path), 32)
     with pytest.raises(ValueError, match="image size"):
-        data.load_dataset("emoji", 0)
+        datasets.load_dataset("emoji", 0)

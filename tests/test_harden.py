@@ -20,10 +20,11 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gan_core import data as gdata  # noqa: E402
+from gan_core import image_uploads  # noqa: E402
 from gan_core import hub  # noqa: E402
 from gan_core.hub import ModelLoadError, checkpoint_zip_bytes, load_checkpoint_zip, save_generator  # noqa: E402
 from gan_core.models import DCGenerator  # noqa: E402
+from ui import train_data  # noqa: E402
 from ui import training as tr  # noqa: E402
 from ui import uploads  # noqa: E402
 
@@ -242,26 +243,26 @@ def test_pixel_bomb_zip_stops_at_the_total_budget_and_reports_progress():
     bomb = zip_of({f"b/{i:04d}.png": png for i in range(1000)}, zipfile.ZIP_DEFLATED)
     assert len(bomb) < 400_000
     seen = []
-    report = tr.handle_uploads([("bomb.zip", bomb)], progress=lambda done, total: seen.append((done, total)))
+    report = train_data.handle_uploads([("bomb.zip", bomb)], progress=lambda done, total: seen.append((done, total)))
     decoded = report.accepted
-    assert decoded * 4096 * 4096 <= tr.UPLOAD_LIMITS.max_total_pixels
-    assert report.rejected[gdata.OVER_BUDGET] == 1000 - decoded and report.budget_note
+    assert decoded * 4096 * 4096 <= train_data.UPLOAD_LIMITS.max_total_pixels
+    assert report.rejected[image_uploads.OVER_BUDGET] == 1000 - decoded and report.budget_note
     assert seen[-1] == (1000, 1000)
 
 
 def test_a_budget_can_also_be_spent_in_time_and_a_gone_session_stops_the_work():
     png = one_bit_png(256)
     files = [(f"{i}.png", png) for i in range(20)]
-    report = gdata.load_images_from_uploads(files, limits=gdata.Limits(max_seconds=0.0))
-    assert report.rejected.get(gdata.OVER_BUDGET, 0) >= 19 and "time budget" in report.budget_note
+    report = image_uploads.load_images_from_uploads(files, limits=image_uploads.Limits(max_seconds=0.0))
+    assert report.rejected.get(image_uploads.OVER_BUDGET, 0) >= 19 and "time budget" in report.budget_note
     calls = []
 
     def gone():
         calls.append(1)
         return len(calls) > 3
 
-    with pytest.raises(gdata.LoadCancelled):
-        gdata.load_images_from_uploads(files, should_stop=gone)
+    with pytest.raises(image_uploads.LoadCancelled):
+        image_uploads.load_images_from_uploads(files, should_stop=gone)
     assert len(calls) == 4
 
 

@@ -18,7 +18,8 @@ import torch
 import torch.nn.functional as F
 
 from gan_core.models import pggan
-from gan_core.models.pggan import PGGANGenerator, load_pggan_state_dict, to_uint8
+from gan_core.data import to_image_array
+from gan_core.models.pggan import PGGANGenerator, load_pggan_state_dict
 
 R2 = math.sqrt(2.0)
 
@@ -302,15 +303,15 @@ def test_sefa_slider_constants_follow_the_space():
 # -- uint8 conversion ------------------------------------------------------------
 
 
-def test_to_uint8_maps_range_rounds_half_up_and_returns_nhwc():
+def test_to_image_array_maps_range_rounds_half_up_and_returns_nhwc():
     x = torch.zeros(1, 3, 1, 5)
     x[0, 0, 0] = torch.tensor([-1.0, 0.0, 1.0, 1.7, -3.0])
     x[0, 1, 0] = torch.tensor([-1 + 1 / 255, -1 + 0.99 / 255, 0, 0, 0], dtype=torch.float64).float()
-    u = to_uint8(x)
+    u = to_image_array(x)
     assert u.dtype == np.uint8 and u.shape == (1, 1, 5, 3)
     assert u[0, 0, :, 0].tolist() == [0, 128, 255, 255, 0]  # red channel stays channel 0 (RGB)
     assert u[0, 0, :2, 1].tolist() == [1, 0]  # 0.5 rounds up, 0.495 down
-    assert to_uint8(x[0]).shape == (1, 5, 3)
+    assert to_image_array(x[0]).shape == (1, 5, 3)
 
 
 # -- loading -------------------------------------------------------------------
@@ -424,6 +425,6 @@ def test_full_resolution_1024_face_at_lod_zero_and_eight(hub_state):
     with torch.inference_mode():
         coarsest = g(z, lod=8)
     torch.testing.assert_close(coarsest, coarsest[..., ::256, ::256].repeat_interleave(256, 2).repeat_interleave(256, 3))
-    assert to_uint8(image).shape == (1, 1024, 1024, 3)
+    assert to_image_array(image).shape == (1, 1024, 1024, 3)
     # Generous: ~1-2 s idle on 2 cores; this catches a pathological slowdown, not noise.
     assert seconds < 30

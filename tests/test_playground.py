@@ -162,8 +162,8 @@ def test_pggan_previews_come_from_the_lower_resolution_heads():
     assert engine.size_for("tiny") == 64
     tiny = engine.face(state, "tiny")
     assert tiny.shape == (64, 64, 3)
-    from gan_core.models.pggan import to_uint8
-    expected = to_uint8(g.native_image(engine.code(state), 1))[0]
+    from gan_core.data import to_image_array
+    expected = to_image_array(g.native_image(engine.code(state), 1))[0]
     assert np.abs(tiny.astype(int) - expected.astype(int)).max() <= 1
 
 

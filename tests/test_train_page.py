@@ -20,8 +20,12 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from contentfiles import CONTENT
-from gan_core import presets
+from gan_core import datasets, presets
 from gan_core.train import TrainConfig
+from ui import train_charts as charts
+from ui import train_data
+from ui import train_messages as msg
+from ui import train_run
 from ui import training as tr
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +39,7 @@ def fresh_slot():
     """AppTests in one process share st.cache_resource: no run may leak into the next test."""
     st.cache_resource.clear()
     yield
-    job = tr.training_slot().current()
+    job = train_run.training_slot().current()
     if job is not None:
         job.stop()
         job.wait(30)
@@ -241,10 +245,10 @@ def test_open_in_playground_and_compare_two_runs():
 # ---------------------------------------------------------------- helpers (no page)
 
 def test_handle_uploads_counts_images_and_text_files():
-    report = tr.handle_uploads([("faces.zip", image_zip(3, 2))], size=32)
+    report = train_data.handle_uploads([("faces.zip", image_zip(3, 2))], size=32)
     assert report.summary() == "3 accepted, 2 rejected (not images)"
     assert tuple(report.images.shape) == (3, 3, 32, 32)
-    one = tr.handle_uploads([("a.png", zipfile.ZipFile(io.BytesIO(image_zip(1, 0))).read("faces/face0.png"))])
+    one = train_data.handle_uploads([("a.png", zipfile.ZipFile(io.BytesIO(image_zip(1, 0))).read("faces/face0.png"))])
     assert one.accepted == 1
     assert tr.warnings_for(TrainConfig(batch_size=64), 1)[0][1].startswith("Only one training image")
 
@@ -279,11 +283,11 @@ def test_learning_rate_choices_and_labels():
 
 def test_online_probe_is_bounded_and_uses_a_local_copy(tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr(tr, "_reachable", lambda host, port, timeout: calls.append(timeout) or False)
-    assert tr.probe_online(tmp_path, timeout=1.5) == {"mnist": False, "cifar10": False}
+    monkeypatch.setattr(datasets, "_reachable", lambda host, port, timeout: calls.append(timeout) or False)
+    assert datasets.probe_online(tmp_path, timeout=1.5) == {"mnist": False, "cifar10": False}
     assert all(t <= 1.5 for t in calls)
     (tmp_path / "MNIST").mkdir()
-    assert tr.probe_online(tmp_path)["mnist"] is True
+    assert datasets.probe_online(tmp_path)["mnist"] is True
 
 
 def test_online_sets_become_uint8_rgb_at_the_training_size(tmp_path, monkeypatch):
@@ -295,7 +299,7 @@ def test_online_sets_become_uint8_rgb_at_the_training_size(tmp_path, monkeypatch
             self.data = torch.randint(0, 256, (5, 28, 28), dtype=torch.uint8)
 
     monkeypatch.setattr(torchvision.datasets, "MNIST", FakeMNIST)
-    x = tr.load_online("mnist", 32, root=tmp_path, max_images=4)
+    x = datasets.load_online("mnist", 32, root=tmp_path, max_images=4)
     assert x.dtype == torch.uint8 and tuple(x.shape) == (4, 3, 32, 32)
 
     class Offline:
@@ -304,7 +308,7 @@ def test_online_sets_become_uint8_rgb_at_the_training_size(tmp_path, monkeypatch
 
     monkeypatch.setattr(torchvision.datasets, "CIFAR10", Offline)
     with pytest.raises(ValueError, match="needs internet"):
-        tr.load_online("cifar10", 32, root=tmp_path)
+        datasets.load_online("cifar10", 32, root=tmp_path)
 
 
 def test_every_preset_is_a_valid_config_within_the_cloud_bounds():
@@ -316,20 +320,20 @@ def test_every_preset_is_a_valid_config_within_the_cloud_bounds():
 
 
 def test_charts_draw_before_the_first_step_and_with_missing_values():
-    for fig in (tr.loss_figure([("a", {"x": []})]), tr.health_figure([("a", {})], "bce"), tr.metrics_figure({})):
+    for fig in (charts.loss_figure([("a", {"x": []})]), charts.health_figure([("a", {})], "bce"), charts.metrics_figure({})):
         assert fig["data"]
-    fig = tr.metrics_figure({"diversity": {"x": [5, 10], "value": [0.5, None]}})
+    fig = charts.metrics_figure({"diversity": {"x": [5, 10], "value": [0.5, None]}})
     assert np.isnan(fig["data"][0]["y"][1])
 
 
 def test_long_curves_are_drawn_smoothed_over_the_faint_raw_values():
     x = list(range(1, 1001))
     noisy = [1.0 + (-1) ** i for i in x]                       # 0, 2, 0, 2 ...: mean 1
-    fig = tr.loss_figure([("a", {"x": x, "g_loss": noisy})])
+    fig = charts.loss_figure([("a", {"x": x, "g_loss": noisy})])
     raw, smoothed = fig["data"]
     assert raw["opacity"] < 1 and raw["showlegend"] is False
     assert np.allclose(smoothed["y"][50:-50], 1.0, atol=0.05) and smoothed["name"] == "G"
-    short = tr.loss_figure([("a", {"x": x[:30], "g_loss": noisy[:30]})])
+    short = charts.loss_figure([("a", {"x": x[:30], "g_loss": noisy[:30]})])
     assert len(short["data"]) == 1
 
 
@@ -369,10 +373,10 @@ def test_divergence_messages_are_said_again_from_the_engines_facts(monkeypatch):
     assert {d["cause"] for _, d in pairs} == {"nonfinite", "exploded", "saturated"}
     assert {d["advice"] for _, d in pairs} == {"lr", "sn", "generic"}
     for message, detail in pairs:
-        assert tr.divergence_message(detail) == message
+        assert msg.divergence_message(detail) == message
     monkeypatch.setattr(i18n, "current", lambda: "fa")
     for message, detail in pairs:
-        persian = tr.divergence_message(detail)
+        persian = msg.divergence_message(detail)
         assert persian and english_prose(persian) == [], persian
         assert str(detail["step"]) in persian
 
@@ -383,13 +387,13 @@ def test_durations_busy_and_upload_summaries_follow_the_language(monkeypatch):
     from ui import i18n
 
     for seconds in (None, 42.4, 125, 7300):
-        assert tr.duration(seconds) == format_duration(seconds)
+        assert msg.duration(seconds) == format_duration(seconds)
     for left in (None, 125):
         status = SlotStatus(busy=True, seconds_left=left)
-        assert tr.busy_message(status) == status.message
-    report = tr.handle_uploads([("faces.zip", image_zip(3, 2))], size=32)
-    assert tr.upload_summary(report) == report.summary()
+        assert msg.busy_message(status) == status.message
+    report = train_data.handle_uploads([("faces.zip", image_zip(3, 2))], size=32)
+    assert train_data.upload_summary(report) == report.summary()
     monkeypatch.setattr(i18n, "current", lambda: "fa")
-    assert tr.duration(125) == "2 دقیقه و 05 ثانیه"
-    assert english_prose(tr.busy_message(SlotStatus(busy=True, seconds_left=60))) == []
-    assert tr.upload_summary(report) == "3 پذیرفته، 2 ردشده (تصویر نیستند)"
+    assert msg.duration(125) == "2 دقیقه و 05 ثانیه"
+    assert english_prose(msg.busy_message(SlotStatus(busy=True, seconds_left=60))) == []
+    assert train_data.upload_summary(report) == "3 پذیرفته، 2 ردشده (تصویر نیستند)"

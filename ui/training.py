@@ -1,32 +1,27 @@
-"""The Train page's Streamlit side: presets, control widgets, upload handling, charts.
+"""The Train page's settings: presets, the control widgets, and the TrainConfig they describe.
 
 The training itself runs in gan_core.job (a worker thread per run, one run per
-server); this module turns widget values into a TrainConfig and snapshots into
-figures. Pure helpers (config_from_values, presets, figures, handle_uploads)
-take plain values so they can be tested without a running page.
+server). Pure helpers (config_from_values, values_from_config, warnings_for)
+take plain values so they can be tested without a running page. The rest of
+the page's logic: ui/train_data.py (dataset menu, uploads), ui/train_run.py
+(start/stop, the live panel, keeping and comparing runs), ui/train_charts.py
+and ui/train_messages.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
-import socket
-import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
-import numpy as np
 import streamlit as st
 
-from gan_core import data as gdata
+from gan_core import datasets, presets
 from gan_core import losses as gan_losses
-from gan_core import presets
 from gan_core.device import torch_threads
-from gan_core.job import TrainingSlot
 from gan_core.train import TrainConfig
-from gan_core.viz import smooth
 from ui.i18n import labels, t
+from ui.train_data import DataChoice, choose_data
 
 # ---------------------------------------------------------------- widget choices and bounds
 
@@ -42,12 +37,6 @@ LOSSES = tuple(gan_losses.LOSSES)     # each loss's texts: gan_core.losses.GANLo
 # the random initial weights after a few hundred steps); 0 is off.
 EMA_OPTIONS = (0.0, 0.9, 0.95, 0.99, 0.999)
 N_SAMPLES = 64       # an 8x8 fixed-noise grid, as in the course
-
-# Dataset labels: content "train.data.<name>".
-# A visitor's upload may cost the shared server at most ~20 s of decoding: 400 million pixels is
-# ~1,000 12-megapixel JPEGs at reduced-size decoding, or 24 one-bit 4096x4096 PNGs.
-UPLOAD_LIMITS = gdata.Limits(max_files=5000, max_total_bytes=100 * 2**20, max_output_bytes=64 * 2**20,
-                             max_total_pixels=400_000_000, max_seconds=60)
 
 # Widget key -> TrainConfig field. Prefixed so other pages' keys cannot collide.
 FIELDS = {
@@ -127,11 +116,12 @@ def values_from_config(config: dict) -> tuple[dict, list[str]]:
     cfg = TrainConfig.from_dict(config)
     notes = []
     values = {"tr_dataset": "emoji"}
-    if cfg.dataset in ("emoji", "shapes"):
+    builtin = datasets.names(datasets.BUILTIN)
+    if cfg.dataset in builtin:
         values["tr_dataset"] = cfg.dataset
     else:
         notes.append(t("train.prefill_dataset", name=repr(cfg.dataset)))
-    if cfg.image_size != 32 and cfg.dataset in ("emoji", "shapes"):
+    if cfg.image_size != 32 and cfg.dataset in builtin:
         notes.append(t("train.prefill_size", size=cfg.image_size))
     for key, name in FIELDS.items():
         value = getattr(cfg, name)
@@ -284,220 +274,54 @@ def mark_custom():
         st.session_state["tr_preset"] = CUSTOM
 
 
-@st.cache_resource(show_spinner=False)
-def training_slot() -> TrainingSlot:
-    """One per server process, shared by every session: at most one training at a time."""
-    return TrainingSlot()
+# ---------------------------------------------------------------- the settings panel
+
+def settings_panel(running: bool, device: str, bound: Bounds) -> DataChoice:
+    """The sidebar: preset, data, then every setting (widget keys: FIELDS). Returns the DataChoice."""
+    preset_picker(running, device)
+    data = choose_data(running, on_change=mark_custom)
+    kw = dict(disabled=running, on_change=mark_custom, persist_state="session")
+    st.selectbox(t("train.loss"), LOSSES, format_func=loss_labels(), key="tr_loss", **kw,
+                 help=t("train.loss_help"))
+    st.select_slider(t("train.lr"), LR_OPTIONS, format_func=format_lr, key="tr_lr", **kw, help=t("train.lr_help"))
+    c1, c2 = st.columns(2)
+    c1.select_slider("beta1", (0.0, 0.5, 0.9), key="tr_beta1", **kw, help=t("train.beta1_help"))
+    c2.select_slider("beta2", (0.9, 0.99, 0.999), key="tr_beta2", **kw)
+    st.toggle(t("train.sn"), key="tr_spectral_norm", **kw, help=t("train.sn_help"))
+    st.slider(t("train.d_steps"), 1, 5, key="tr_d_train_iters", **kw, help=t("train.d_steps_help"))
+    batches = [b for b in BATCH_OPTIONS if b <= bound.max_batch]
+    st.select_slider(t("train.batch"), batches, key="tr_batch_size", **kw)
+    c1, c2 = st.columns(2)
+    c1.select_slider(t("train.noise"), NOISE_OPTIONS, key="tr_noise_size", **kw, help=t("train.noise_help"))
+    c2.select_slider("conv_dim", [c for c in CONV_DIM_OPTIONS if c <= bound.max_conv_dim], key="tr_conv_dim",
+                     **kw, help=t("train.conv_dim_help"))
+    st.number_input(t("train.iterations"), 10, bound.max_iterations, step=50, key="tr_iterations", **kw)
+    c1, c2 = st.columns(2)
+    c1.select_slider(t("train.sample_every"), SAMPLE_EVERY_OPTIONS, key="tr_sample_every", **kw,
+                     help=t("train.sample_every_help"))
+    c2.number_input(t("train.seed"), 0, 2**31 - 1, key="tr_seed", **kw)
+    off = t("train.ema_off")
+    st.select_slider(t("train.ema"), EMA_OPTIONS, format_func=lambda v: f"{v:g}" if v else off,
+                     key="tr_ema", **kw, help=t("train.ema_help"))
+    with st.expander(t("train.more_d")):
+        same = t("train.lr_d_same")
+        st.select_slider(t("train.lr_d"), LR_D_OPTIONS, key="tr_lr_d", **kw, help=t("train.lr_d_help"),
+                         format_func=lambda v: same if v == SAME_AS_G else format_lr(v))
+        st.toggle(t("train.d_bn"), key="tr_d_batch_norm", **kw, help=t("train.d_bn_help"))
+        st.radio(t("train.d_act"), ("relu", "leaky"), key="tr_d_activation", horizontal=True, **kw,
+                 format_func=labels("train.d_acts"))
+    return data
 
 
-def session_is_connected():
-    """A thread-safe callable telling whether this browser session is still connected, or
-    None outside a real server (AppTest, scripts). Uses Streamlit internals: kept here, alone."""
+def config_or_error(values, data: DataChoice, bound: Bounds, device: str) -> tuple[TrainConfig | None, str]:
+    """(the run the widgets describe, "") or (None, why it cannot run)."""
     try:
-        from streamlit import runtime
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-        ctx = get_script_run_ctx()
-        if ctx is None or not runtime.exists():
-            return None
-        rt, session_id = runtime.get_instance(), ctx.session_id
-        return lambda: rt.is_active_session(session_id)
-    except Exception:   # internals moved: train without the check rather than not at all
-        return None
+        return config_from_values(values, data.name, data.image_size, bound, device=device), ""
+    except (ValueError, TypeError) as exc:
+        return None, str(exc)
 
 
-# ---------------------------------------------------------------- data
-
-def handle_uploads(files, size: int = 32, progress=None, should_stop=None) -> gdata.LoadReport:
-    """Browser uploads [(name, bytes)] -> LoadReport (images + what was rejected and why).
-
-    progress(seen, total) and should_stop() as in gan_core.data.load_images_from_uploads.
-    """
-    return gdata.load_images_from_uploads(list(files), size=size, limits=UPLOAD_LIMITS,
-                                          progress=progress, should_stop=should_stop)
-
-
-def uploads_key(files, size: int) -> str:
-    h = hashlib.sha256(str(size).encode())
-    for name, data in files:
-        h.update(name.encode())
-        h.update(hashlib.sha256(data).digest())
-    return h.hexdigest()
-
-
-def upload_dataset_name(files) -> str:
-    """What the CLI command should name: the zip the user uploaded, or a folder of their files."""
-    names = [name for name, _ in files]
-    if len(names) == 1 and names[0].lower().endswith(".zip"):
-        return names[0]
-    return "my_images/"
-
-
-def preview_grid(images, n: int = 32) -> np.ndarray:
-    from gan_core.viz import make_grid
-
-    images = images[:n].numpy() if hasattr(images, "numpy") else np.asarray(images[:n])
-    return make_grid(images, nrow=min(8, len(images)))
-
-
-# Online-only datasets: shown only when they can actually be fetched. A dead
-# network must cost at most ~1.5 s, once per 10 minutes, not torchvision's retries.
-ONLINE = {
-    "mnist": ("ossci-datasets.s3.amazonaws.com", 443, "MNIST"),
-    "cifar10": ("www.cs.toronto.edu", 443, "cifar-10-batches-py"),
-}
-ONLINE_ROOT = Path(os.environ.get("GAN_PLAYGROUND_DATA", Path.home() / ".cache" / "gan_playground" / "torchvision"))
-ONLINE_MAX_IMAGES = 10_000
-
-
-def _reachable(host: str, port: int, timeout: float) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def probe_online(root: Path = ONLINE_ROOT, timeout: float = 1.5) -> dict[str, bool]:
-    """name -> usable: already downloaded under root, or its server answers within `timeout` seconds."""
-    out = {}
-    deadline = time.monotonic() + timeout
-    for name, (host, port, folder) in ONLINE.items():
-        if (Path(root) / folder).exists():
-            out[name] = True
-            continue
-        left = deadline - time.monotonic()
-        out[name] = left > 0.05 and _reachable(host, port, left)
-    return out
-
-
-@st.cache_data(ttl=600, show_spinner=False)
-def online_datasets() -> dict[str, bool]:
-    if os.environ.get("GAN_PLAYGROUND_TEST") or os.environ.get("HF_HUB_OFFLINE") == "1":
-        return {name: (ONLINE_ROOT / folder).exists() for name, (_, _, folder) in ONLINE.items()}
-    return probe_online()
-
-
-def load_online(name: str, size: int = 32, root: Path = ONLINE_ROOT, max_images: int = ONLINE_MAX_IMAGES):
-    """MNIST / CIFAR-10 through torchvision (downloads once), as uint8 (N, 3, size, size)."""
-    import torch
-    import torchvision
-
-    cls = {"mnist": torchvision.datasets.MNIST, "cifar10": torchvision.datasets.CIFAR10}[name]
-    try:
-        ds = cls(str(root), train=True, download=True)
-    except Exception as exc:
-        raise ValueError(f"could not download {name} ({type(exc).__name__}); it needs internet access") from None
-    x = torch.as_tensor(np.asarray(ds.data[:max_images]))
-    if x.dim() == 3:                      # MNIST: (N, 28, 28) grey
-        x = x[:, None].expand(-1, 3, -1, -1)
-    else:                                 # CIFAR: (N, 32, 32, 3)
-        x = x.permute(0, 3, 1, 2)
-    if x.shape[-1] != size:
-        x = torch.nn.functional.interpolate(x.float(), size=(size, size), mode="bilinear",
-                                            antialias=True, align_corners=False).round().clamp(0, 255)
-    return x.to(torch.uint8).contiguous()
-
-
-def trainer_factory(dataset: str):
-    """For the online sets, a factory that downloads inside the worker (the page stays responsive)."""
-    if dataset not in ONLINE:
-        return None
-
-    def build(config, _):
-        from gan_core.train import Trainer
-
-        return Trainer(config, load_online(dataset, config.image_size))
-
-    return build
-
-
-def run_label(config: TrainConfig, n: int) -> str:
-    """A short name that says what differs: "Run 2: bce, lr 5e-3/1e-4, SN"."""
-    label = f"{t('train.run_label', n=n)}: {config.loss}, lr {format_lr(config.lr)}"
-    if config.lr_d:
-        label += f"/{format_lr(config.lr_d)}"
-    if config.spectral_norm:
-        label += ", SN"
-    if config.d_train_iters > 1:
-        label += ", " + t("train.d_steps_label", k=config.d_train_iters)
-    return label
-
-
-@dataclass
-class DataChoice:
-    name: str                     # TrainConfig.dataset
-    image_size: int = 32
-    images: object = None         # uint8 tensor for uploads; None: the Trainer loads `name`
-    n_images: int | None = None
-    ready: bool = True
-    notes: list = field(default_factory=list)
-
-
-# ---------------------------------------------------------------- charts
-
-COLOURS = {"d_loss_real": "#1f77b4", "d_loss_fake": "#ff7f0e", "g_loss": "#2ca02c",
-           "d_x": "#1f77b4", "d_g_z": "#d62728"}
-# Trace names: content "train.charts.<key>".
-
-
-# Figures are plain dicts with numpy arrays: st.plotly_chart validates them into a
-# plotly Figure either way, but building go.Figure objects trace by trace from
-# Python lists costs ~5x more (about 50 ms against 11 ms per chart with 1,000
-# points on the 2-core machine), and that time is taken from the training
-# thread on every live update. numpy arrays also travel as compact binary.
-
-def _line(x, y, name, colour, dash="solid", yaxis="y", mode="lines"):
-    return {"type": "scatter", "x": np.asarray(x, dtype=np.float64),
-            "y": np.asarray([np.nan if v is None else v for v in y], dtype=np.float64),
-            "name": name, "mode": mode, "yaxis": yaxis, "line": {"color": colour, "dash": dash}}
-
-
-def _figure(traces, title, yaxis=None, height=300, **layout):
-    # The legend sits under the axis title, not on it; uirevision keeps zoom across live updates.
-    if not traces:   # before the first step; plotly refuses a figure without traces
-        traces = [{"type": "scatter", "x": [], "y": [], "showlegend": False}]
-    return {"data": traces, "layout": {
-        "title": {"text": title, "font": {"size": 14}}, "height": height,
-        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
-        "legend": {"orientation": "h", "y": -0.32, "yanchor": "top"},
-        "xaxis": {"title": {"text": t("train.charts.iteration")}}, "yaxis": {"title": {"text": yaxis}},
-        "uirevision": "keep", **layout}}
-
-
-# Per-step GAN losses are noisy enough to hide their trend: a long curve is drawn faint, under
-# a centred moving average over 1/SMOOTH_POINTS of its length.
-SMOOTH_POINTS = 40
-
-
-def _curve_traces(runs, keys):
-    traces = []
-    for i, (label, curves) in enumerate(runs):
-        dash = "solid" if i == 0 else "dash"
-        for key in keys:
-            if key not in curves:
-                continue
-            name = t(f"train.charts.{key}") if len(runs) == 1 else f"{t(f'train.charts.{key}')} · {label}"
-            if len(curves["x"]) > 2 * SMOOTH_POINTS:
-                raw = _line(curves["x"], curves[key], name, COLOURS[key], dash)
-                raw.update(opacity=0.25, showlegend=False, hoverinfo="skip")
-                traces.append(raw)
-                smoothed = smooth(curves[key], len(curves[key]) // SMOOTH_POINTS, centred=True)
-                traces.append(_line(curves["x"], smoothed, name, COLOURS[key], dash))
-            else:
-                traces.append(_line(curves["x"], curves[key], name, COLOURS[key], dash))
-    return traces
-
-
-def loss_figure(runs) -> dict:
-    """runs: [(label, curves)]; one run draws solid lines, a second one dashed (comparison)."""
-    return _figure(_curve_traces(runs, ("d_loss_real", "d_loss_fake", "g_loss")), t("train.charts.losses"),
-                   t("train.charts.loss_axis"))
-
-
-def health_figure(runs, loss: str) -> dict:
-    axis = t("train.charts.critic_score") if gan_losses.loss_class(loss).is_critic else t("train.charts.d_output")
-    return _figure(_curve_traces(runs, ("d_x", "d_g_z")), t("train.charts.health"), axis)
+# ---------------------------------------------------------------- a loss's texts (gan_core.losses)
 
 
 def loss_labels():
@@ -513,124 +337,3 @@ def health_text(loss: str) -> str:
 def loss_formula(loss: str) -> str:
     """What D and G minimise, in LaTeX (the same in both languages)."""
     return gan_losses.loss_class(loss).formula
-
-
-def metrics_figure(metrics: dict, swd_floor: float | None = None) -> dict:
-    traces, shapes = [], []
-    if "diversity" in metrics:
-        m = metrics["diversity"]
-        traces.append(_line(m["x"], m["value"], t("train.charts.diversity"), "#9467bd", mode="lines+markers"))
-        shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": 1, "y1": 1,
-                       "line": {"color": "#9467bd", "dash": "dot", "width": 1}})
-    if "swd_grid" in metrics:
-        m = metrics["swd_grid"]
-        traces.append(_line(m["x"], m["value"], t("train.charts.swd"), "#8c564b",
-                            yaxis="y2", mode="lines+markers"))
-        if swd_floor is not None and m["x"]:
-            traces.append(_line([m["x"][0], m["x"][-1]], [swd_floor, swd_floor], t("train.charts.swd_floor"),
-                                "#8c564b", dash="dot", yaxis="y2"))
-    return _figure(traces, t("train.charts.quality"), t("train.charts.diversity_axis"), height=330, shapes=shapes,
-                   yaxis2={"title": {"text": "SWD"}, "overlaying": "y", "side": "right", "rangemode": "tozero",
-                           "showgrid": False})
-
-
-# ---------------------------------------------------------------- the run's messages, in the page's language
-# gan_core writes its messages in English (it knows nothing of the page's
-# language) and hands the facts alongside: Snapshot.detail for a divergence,
-# error_kind for a failure. These say them again from content "train".
-
-def duration(seconds: float | None) -> str:
-    """gan_core.job.format_duration in the page's language: "42 s", "2 min 05 s", "1 h 02 min"."""
-    if seconds is None or not math.isfinite(seconds):
-        return "?"
-    seconds = max(0, int(round(seconds)))
-    if seconds < 60:
-        return t("train.duration.s", s=seconds)
-    minutes, s = divmod(seconds, 60)
-    if minutes < 60:
-        return t("train.duration.min", m=minutes, s=s)
-    hours, m = divmod(minutes, 60)
-    return t("train.duration.h", h=hours, m=m)
-
-
-def busy_message(status) -> str:
-    """gan_core.job.SlotStatus.message: someone else's run holds the server."""
-    left = (t("train.busy_unknown") if status.seconds_left is None
-            else t("train.busy_left", duration=duration(status.seconds_left)))
-    return t("train.busy", left=left)
-
-
-def stop_reason(reason: str, max_seconds: float | None) -> str:
-    """The job's stop reasons (gan_core.job.TrainingJob and this page's Stop button)."""
-    if reason == "stopped by you":
-        return t("train.stop_reasons.by_you")
-    if reason == "the browser tab was closed":
-        return t("train.stop_reasons.tab_closed")
-    if "time limit" in reason:
-        return t("train.stop_reasons.time_limit", duration=duration(max_seconds))
-    return reason
-
-
-def final_message(snap, max_seconds: float | None = None) -> str:
-    """The run's last word (done / stopped / diverged) from the snapshot's facts."""
-    if snap.status == "done":
-        return t("train.done", n=snap.iteration, seconds=snap.elapsed,
-                 rate=snap.iteration / max(snap.elapsed, 1e-9))
-    if snap.status == "stopped":
-        if snap.stop_reason:
-            return t("train.stopped_why", n=snap.iteration, reason=stop_reason(snap.stop_reason, max_seconds))
-        return t("train.stopped", n=snap.iteration)
-    if snap.status == "diverged":
-        return divergence_message(snap.detail) or snap.message
-    return snap.message
-
-
-def divergence_message(detail: dict) -> str:
-    """gan_core.train.Trainer's divergence explanation, from FinalEvent.detail ("" if unknown)."""
-    cause = detail.get("cause")
-    if cause not in ("nonfinite", "exploded", "saturated"):
-        return ""
-    values = dict(detail)
-    if "net" in values:
-        values["net"] = t(f"train.diverged.nets.{values['net']}")
-    if cause == "nonfinite":
-        values["value"] = t(f"train.diverged.{values['value']}")
-    text = t(f"train.diverged.{cause}", **values)
-    advice = detail.get("advice")
-    if advice in ("lr", "sn", "generic"):
-        text += " " + t(f"train.diverged.advice_{advice}", lr=detail.get("lr", 0.0))
-    return text
-
-
-def error_message(snap) -> str:
-    """A failed run in one sentence. A ValueError's text is gan_core's own, in English."""
-    if snap.error_kind == "memory":
-        return t("train.error_memory")
-    if snap.error_kind == "unknown":
-        return t("train.error_unknown")
-    if snap.error_kind == "crash":
-        detail = snap.error.removeprefix("The training crashed (").removesuffix(").")
-        return t("train.error_crash", detail=detail)
-    if snap.error_kind == "value":
-        return t("train.error_config", detail=snap.error)
-    return snap.error
-
-
-def upload_reason(reason: str, count: int = 1) -> str:
-    """One of gan_core.data's rejection reasons ("not an image" ...), singular or plural."""
-    try:
-        return t(f"train.reasons.{'many' if count > 1 else 'one'}.{reason}")
-    except KeyError:            # a reason this page does not know yet: gan_core's own words
-        return reason
-
-
-def upload_summary(report) -> str:
-    """gan_core.data.LoadReport.summary in the page's language: "3 accepted, 2 rejected (not images)"."""
-    phrase = upload_reason
-    text = t("train.summary", accepted=report.accepted, rejected=report.total_rejected)
-    reasons = sorted(report.rejected.items(), key=lambda item: (-item[1], item[0]))
-    if len(reasons) == 1:
-        text += f" ({phrase(*reasons[0])})"
-    elif reasons:
-        text += " (" + ", ".join(f"{count} {phrase(reason, count)}" for reason, count in reasons) + ")"
-    return text

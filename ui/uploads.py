@@ -100,11 +100,12 @@ def read_images(pairs, size: int, where=None) -> Outcome:
 
     import streamlit as st
 
-    from ui import training as tr
+    from ui.train_data import handle_uploads
+    from ui.train_run import session_is_connected
 
     bar = (where or st).empty()
     shown = [0.0]
-    connected = tr.session_is_connected()
+    connected = session_is_connected()
 
     def progress(seen, total):
         now = time.monotonic()
@@ -118,7 +119,7 @@ def read_images(pairs, size: int, where=None) -> Outcome:
         return connected is not None and not connected()
 
     try:
-        return guarded(tr.handle_uploads, pairs, size, progress=progress, should_stop=should_stop,
+        return guarded(handle_uploads, pairs, size, progress=progress, should_stop=should_stop,
                        what=i18n.t("harden.the_upload"))
     finally:
         bar.empty()

@@ -40,7 +40,6 @@ import pickle
 import warnings
 from collections.abc import Mapping
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -191,8 +190,8 @@ class PGGANGenerator(nn.Module):
     blocks, for tests.
 
     Output values are nominally in [-1, 1] but are not squashed: there is no
-    final tanh and no clamp, so a few pixels overshoot. Use to_uint8 to
-    display them.
+    final tanh and no clamp, so a few pixels overshoot. Use
+    gan_core.data.to_image_array to display them.
     """
 
     def __init__(self, resolution: int = 1024, z_dim: int = 512,
@@ -323,23 +322,6 @@ class PGGANGenerator(nn.Module):
         eigenvectors of W^T W, and SeFa normalises each row itself.
         """
         return self.layer0.dense_matrix().detach()
-
-
-# -- image conversion ----------------------------------------------------------
-
-
-def to_uint8(images: torch.Tensor) -> np.ndarray:
-    """(B, 3, H, W) or (3, H, W) float in ~[-1, 1] -> uint8 NHWC (or HWC) numpy array.
-
-    Same mapping as genforce's postprocess: (x + 1) * 127.5, rounded half up,
-    clipped to [0, 255]. Channels are already RGB.
-    """
-    if images.dim() not in (3, 4) or images.shape[-3] != 3:
-        raise ValueError(f"expected images of shape (B, 3, H, W) or (3, H, W), got {tuple(images.shape)}")
-    x = images.detach().to("cpu", torch.float32)
-    # +0.5 then truncation (floor, as the values are >= 0 after the clamp) is round-half-up.
-    x = ((x + 1.0) * 127.5 + 0.5).clamp_(0.0, 255.0).floor_().to(torch.uint8)
-    return x.movedim(-3, -1).numpy()
 
 
 # -- loading the Hub file ------------------------------------------------------
