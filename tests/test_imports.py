@@ -19,8 +19,8 @@ PACKAGE = "gan_core"
 ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 
 
-def module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = path.relative_to(root.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -40,9 +40,9 @@ def _walk(node: ast.AST):
         yield from _walk(child)
 
 
-def imported_modules(path: Path, modules: set[str]) -> set[str]:
-    """The gan_core modules `path` imports (a package import counts as its __init__)."""
-    name = module_name(path)
+def imported_modules(path: Path, modules: set[str], root: Path = ROOT) -> set[str]:
+    """The package's modules that `path` imports (importing a package counts as its __init__)."""
+    name = module_name(path, root)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
     for node in _walk(ast.parse(path.read_text(), str(path))):
@@ -69,10 +69,10 @@ def imported_modules(path: Path, modules: set[str]) -> set[str]:
     return found
 
 
-def import_graph() -> dict[str, set[str]]:
-    paths = sorted(ROOT.rglob("*.py"))
-    modules = {module_name(p) for p in paths}
-    return {module_name(p): imported_modules(p, modules) for p in paths}
+def import_graph(root: Path = ROOT) -> dict[str, set[str]]:
+    paths = sorted(root.rglob("*.py"))
+    modules = {module_name(p, root) for p in paths}
+    return {module_name(p, root): imported_modules(p, modules, root) for p in paths}
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -102,12 +102,25 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
-def test_the_walker_sees_relative_function_level_and_absolute_imports(tmp_path):
-    graph = import_graph()
-    assert "gan_core.models.dcgan" in graph["gan_core.models"]         # from .dcgan import ...
-    assert "gan_core.hub" in graph["gan_core.encoder"]                  # inside a function
-    assert "gan_core.models.pggan" in graph["gan_core.theory"]          # from .models.pggan import ...
-    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+def test_the_walker_sees_every_kind_of_import_and_finds_a_circle(tmp_path):
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    files = {
+        "__init__.py": "",
+        "a.py": "import os\nfrom . import b\n",                           # relative, module level
+        "b.py": "def f():\n    from .sub import c\n",                      # relative, inside a function
+        "sub/__init__.py": "",
+        "sub/c.py": "class C:\n    def g(self):\n        import pkg.d\n",  # absolute, inside a method
+        "d.py": "from pkg.sub.c import C\nif __name__ == '__main__':\n    from pkg import a\n",
+    }
+    for rel, text in files.items():
+        (pkg / rel).write_text(text)
+    graph = import_graph(pkg)
+    assert graph == {"pkg": set(), "pkg.a": {"pkg.b"}, "pkg.b": {"pkg.sub.c"}, "pkg.sub": set(),
+                     "pkg.sub.c": {"pkg.d"}, "pkg.d": {"pkg.sub.c"}}   # the __main__ block is left out
+    assert find_cycle(graph) == ["pkg.sub.c", "pkg.d", "pkg.sub.c"]
+    (pkg / "d.py").write_text("def h():\n    from .a import x\n")
+    assert find_cycle(import_graph(pkg)) == ["pkg.a", "pkg.b", "pkg.sub.c", "pkg.d", "pkg.a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
 
 
