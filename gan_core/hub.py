@@ -50,8 +50,8 @@ from .checkpoint import (CONFIG_NAME, WEIGHTS_NAME, GeneratorFamily, ModelLoadEr
                          safetensors_shapes, torch_load_weights)
 from .models import DCGenerator, pggan
 
-__all__ = ["ModelLoadError", "HubUnreachableError", "ModelInfo", "REGISTRY", "FOLDER_FAMILIES",
-           "registry_labels", "generator_config", "save_generator", "checkpoint_zip_bytes", "push_to_hub",
+__all__ = ["ModelLoadError", "HubUnreachableError", "ModelInfo", "PRETRAINED_DIR", "MAX_CHECKPOINT_BYTES",
+           "REGISTRY", "FOLDER_FAMILIES", "HUB_FILE_LOADERS", "folder_family", "registry_labels", "generator_config", "save_generator", "checkpoint_zip_bytes", "push_to_hub",
            "safetensors_shapes", "load_folder", "load_checkpoint_zip", "echo", "valid_revision",
            "parse_hub_source", "hub_reference", "hub_reachable", "hub_download", "load_generator"]
 
