@@ -22,6 +22,7 @@ import os
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +54,7 @@ def bench_direct(moves: int):
         t0 = time.perf_counter()
         engine.face(state)
         render.append(time.perf_counter() - t0)
-        state = pg.replace(state, seed=1000 + i)  # a new latent again, now with the page's extras
+        state = replace(state, seed=1000 + i)  # a new latent again, now with the page's extras
         t0 = time.perf_counter()
         png_bytes(upscale(engine.face(state), 512, "nearest"))
         page_path.append(time.perf_counter() - t0)
@@ -107,7 +108,7 @@ def bench_pggan(repeats: int):
     engine.directions(engine.default_k)
     sefa_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    engine.feature_mean()
+    engine.adapter.feature_mean()
     mean_s = time.perf_counter() - t0
     print("PGGAN 1024, random weights in the exact layout, one face per call:")
     print(f"  SeFa directions (once per model)              {1000 * sefa_s:7.1f} ms")

@@ -6,6 +6,12 @@ A model is a folder in the layout of huggingface_hub's PyTorchModelHubMixin:
     model.safetensors    the weights (safetensors: a tensor file format that cannot run code)
     README.md            the model card
 
+Each generator family is a class that owns its config, its saving and its
+checked loading (gan_core/checkpoint.py's GeneratorFamily, the mixin plus the
+checks that run before a weight is allocated); this module picks the family
+from config.json's "architecture" and adds what the app needs around it: the
+bundled models, zipped uploads, and downloads that fail fast offline.
+
 `load_generator(source)` accepts
     "faces64"                          a bundled model (a folder in pretrained/)
     "pggan-celebahq-1024"              a registry entry that lives on the Hub
@@ -24,6 +30,7 @@ local cache when it does not answer.
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import os
@@ -39,22 +46,17 @@ from urllib.parse import urlparse
 
 import torch
 
-from .models import DCGenerator
+from .checkpoint import (CONFIG_NAME, WEIGHTS_NAME, GeneratorFamily, ModelLoadError, load_state_dict_strict,
+                         safetensors_shapes, torch_load_weights)
+from .models import DCGenerator, pggan
+
+__all__ = ["ModelLoadError", "HubUnreachableError", "ModelInfo", "PRETRAINED_DIR", "MAX_CHECKPOINT_BYTES",
+           "REGISTRY", "FOLDER_FAMILIES", "HUB_FILE_LOADERS", "folder_family", "registry_labels", "generator_config", "save_generator", "checkpoint_zip_bytes", "push_to_hub",
+           "safetensors_shapes", "load_folder", "load_checkpoint_zip", "echo", "valid_revision",
+           "parse_hub_source", "hub_reference", "hub_reachable", "hub_download", "load_generator"]
 
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 MAX_CHECKPOINT_BYTES = 200 * 1024 * 1024
-
-# What one uploaded or downloaded generator may cost, checked from config.json and the
-# safetensors header before a single weight is allocated. faces64 has 2.4 M parameters
-# and needs ~13 MB of activations for a 16-face grid; these leave room for 20x more.
-MAX_PARAMETERS = 50_000_000            # 200 MB in float32
-MAX_ACTIVATION_BYTES = 512 * 2**20     # float32 activations of a 16-image batch
-ACTIVATION_BATCH = 16                  # the largest batch the playground renders (a 16-face grid)
-MAX_HEADER_BYTES = 1_000_000           # a safetensors header listing ~20 tensors is ~2 KB
-
-
-class ModelLoadError(Exception):
-    """A model could not be loaded; the message is meant for the user."""
 
 
 class HubUnreachableError(ModelLoadError):
@@ -74,11 +76,21 @@ class ModelInfo:
     path: str = ""
 
 
-# Named models. A bundled entry is a folder in pretrained/; a hub entry names a
-# repo, a pinned revision and the loader that understands its files.
+# The generator families stored as model folders, by config.json's "architecture"
+# (a config without one is a DCGAN: the first folders had no such field).
+FOLDER_FAMILIES: dict[str, type[GeneratorFamily]] = {DCGenerator.architecture: DCGenerator}
+
+
+def folder_family(config) -> type[GeneratorFamily]:
+    """The family that reads this config.json; an unknown architecture gets DCGAN's, which refuses it by name."""
+    arch = config.get("architecture", DCGenerator.architecture) if isinstance(config, dict) else None
+    return FOLDER_FAMILIES.get(arch, FOLDER_FAMILIES[DCGenerator.architecture])
+
+
+# Named models: a bundled folder in pretrained/ ("path"), or a Hub repo ("repo").
 REGISTRY = {
-    "faces64": {"label": "Faces 64x64 (bundled)", "kind": "folder", "path": PRETRAINED_DIR / "faces64"},
-    "pggan-celebahq-1024": {"label": "PGGAN CelebA-HQ 1024 (Hugging Face Hub, 92 MB)", "kind": "pggan"},
+    "faces64": {"label": "Faces 64x64 (bundled)", "path": PRETRAINED_DIR / "faces64"},
+    "pggan-celebahq-1024": {"label": "PGGAN CelebA-HQ 1024 (Hugging Face Hub, 92 MB)", "repo": pggan.HUB_REPO_ID},
 }
 
 
@@ -86,7 +98,7 @@ def registry_labels() -> dict[str, str]:
     """name -> label of the models the app can offer (bundled ones only if present)."""
     out = {}
     for name, entry in REGISTRY.items():
-        if entry["kind"] == "folder" and not (Path(entry["path"]) / "config.json").exists():
+        if "path" in entry and not (Path(entry["path"]) / CONFIG_NAME).exists():
             continue
         out[name] = entry["label"]
     return out
@@ -106,7 +118,7 @@ def _default_card(config: dict) -> str:
         "images = generator(torch.randn(4, generator.noise_size))  # in [-1, 1]", "```",
     ]
     if tc:
-        from .train import TrainConfig
+        from .train import TrainConfig  # one way only: train.py never imports this module
 
         try:
             cmd = TrainConfig.from_dict(tc).cli_command("OUT")
@@ -117,33 +129,39 @@ def _default_card(config: dict) -> str:
 
 
 def generator_config(generator) -> dict:
-    if not isinstance(generator, DCGenerator):
+    """config.json's description of the network: its family's architecture and constructor arguments."""
+    if not isinstance(generator, GeneratorFamily):
         raise TypeError(f"save_generator supports DCGenerator models, got {type(generator).__name__}")
-    return {"architecture": "dcgan", "noise_size": generator.noise_size,
-            "conv_dim": generator.conv_dim, "image_size": generator.image_size}
+    return generator.hub_config()
+
+
+def _half_copy(generator):
+    """A copy with float16 weights; running statistics and counters stay exact. Half the file."""
+    half = copy.deepcopy(generator)
+    with torch.no_grad():
+        for name, tensor in [*half.named_parameters(), *half.named_buffers()]:
+            if tensor.is_floating_point() and "running" not in name:
+                tensor.data = tensor.data.half()
+    return half
 
 
 def save_generator(folder, generator, train_config: dict | None = None, card: str | None = None,
                    fp16: bool = False, extra: dict | None = None) -> Path:
-    """Write config.json + model.safetensors + README.md; returns the folder."""
-    from safetensors.torch import save_file
+    """Write config.json + model.safetensors + README.md (the mixin's save_pretrained); returns the folder.
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    config = generator_config(generator)
-    config["library"] = "gan_core"
+    The card: `card` when given, else the folder's own README.md, else a default one.
+    """
+    config = {**generator_config(generator), "library": "gan_core"}
     if train_config:
         config["train_config"] = train_config
     if extra:
         config.update(extra)
-    state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
-    if fp16:
-        # Running statistics and counters stay exact; weights halve in size.
-        state = {k: (v.half() if v.is_floating_point() and "running" not in k else v) for k, v in state.items()}
-    save_file(state, str(folder / "model.safetensors"), metadata={"format": "pt"})
-    (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     if card is not None or not (folder / "README.md").exists():
+        # Written first: save_pretrained keeps an existing card instead of its template's.
         (folder / "README.md").write_text(card if card is not None else _default_card(config))
+    (_half_copy(generator) if fp16 else generator).save_pretrained(folder, config=config)
     return folder
 
 
@@ -152,203 +170,28 @@ def checkpoint_zip_bytes(folder) -> bytes:
     folder = Path(folder)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name in ("config.json", "model.safetensors", "README.md"):
+        for name in (CONFIG_NAME, WEIGHTS_NAME, "README.md"):
             if (folder / name).exists():
                 zf.write(folder / name, name)
     return buf.getvalue()
 
 
 def push_to_hub(folder, repo_id: str, token: str | None = None, private: bool = False) -> str:
+    """Upload a saved run folder as it is (card and sample grids included).
+
+    The mixin's own push_to_hub (`generator.push_to_hub(repo_id)`) saves the
+    model object again into a temporary folder; the CLI has the folder already.
+    """
     from huggingface_hub import HfApi
 
     api = HfApi(token=token)
     api.create_repo(repo_id, private=private, exist_ok=True)
     info = api.upload_folder(repo_id=repo_id, folder_path=str(folder),
-                             allow_patterns=["config.json", "model.safetensors", "README.md", "*.png"])
+                             allow_patterns=[CONFIG_NAME, WEIGHTS_NAME, "README.md", "*.png"])
     return str(getattr(info, "commit_url", f"https://huggingface.co/{repo_id}"))
 
 
-# ---------------------------------------------------------------- building from files
-
-_LIMITS = {"noise_size": (1, 4096), "conv_dim": (1, 1024)}
-
-
-def _config_kwargs(config: dict, where: str) -> dict:
-    """config.json -> DCGenerator arguments, each checked for type and range."""
-    if not isinstance(config, dict):
-        raise ModelLoadError(f"{where}: config.json must hold a JSON object")
-    arch = config.get("architecture", "dcgan")
-    if arch != "dcgan":
-        raise ModelLoadError(f"{where}: unsupported architecture {str(arch)[:40]!r} (this app loads 'dcgan' folders)")
-    kwargs = {}
-    for key, default in (("noise_size", 100), ("conv_dim", 32), ("image_size", 32)):
-        value = config.get(key, default)
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise ModelLoadError(f"{where}: config.json field {key!r} must be an integer, got {str(value)[:40]!r}")
-        lo, hi = _LIMITS.get(key, (0, 10**9))
-        if not lo <= value <= hi:
-            raise ModelLoadError(f"{where}: config.json field {key!r}={value} is out of range [{lo}, {hi}]")
-        kwargs[key] = value
-    return kwargs
-
-
-def _meta_generator(kwargs: dict, where: str):
-    """The generator on the meta device: shapes and sizes, no memory behind them."""
-    try:
-        with torch.device("meta"):
-            return DCGenerator(**kwargs)
-    except ValueError as exc:
-        raise ModelLoadError(f"{where}: {exc}") from None
-
-
-def model_cost(kwargs: dict, where: str = "model") -> tuple[int, int]:
-    """(parameters, activation bytes of an ACTIVATION_BATCH forward) of a DCGenerator config.
-
-    Computed on the meta device (a forward pass that only propagates shapes):
-    the sum of every layer's output, which bounds the peak of a forward pass.
-    """
-    meta = _meta_generator(kwargs, where)
-    params = sum(p.numel() for p in meta.parameters())
-    outputs = []
-    hooks = [m.register_forward_hook(lambda _m, _i, out: outputs.append(out.numel()))
-             for m in meta.modules() if not list(m.children())]
-    try:
-        meta.eval()(torch.empty(ACTIVATION_BATCH, kwargs["noise_size"], device="meta"))
-    finally:
-        for h in hooks:
-            h.remove()
-    return params, 4 * sum(outputs)
-
-
-def check_budget(kwargs: dict, where: str) -> None:
-    """Refuse a config whose generator would not fit the server's budget, before building it."""
-    params, activations = model_cost(kwargs, where)
-    if params > MAX_PARAMETERS:
-        raise ModelLoadError(f"{where}: this generator would have {params / 1e6:,.0f} M parameters; the app "
-                             f"loads at most {MAX_PARAMETERS / 1e6:.0f} M (lower conv_dim or noise_size)")
-    if activations > MAX_ACTIVATION_BYTES:
-        raise ModelLoadError(f"{where}: rendering {ACTIVATION_BATCH} images with this generator would need "
-                             f"{activations / 2**20:,.0f} MB of activations; the app allows "
-                             f"{MAX_ACTIVATION_BYTES // 2**20} MB (lower conv_dim or image_size)")
-
-
-def check_shapes(kwargs: dict, shapes: dict[str, tuple], where: str) -> None:
-    """The weights' shapes (from the safetensors header) against the config's model, with no tensor built."""
-    expected = {k: tuple(v.shape) for k, v in _meta_generator(kwargs, where).state_dict().items()}
-    for key, shape in expected.items():
-        if key not in shapes:
-            raise ModelLoadError(f"{where}: the weights have no entry {key!r}: this checkpoint was saved "
-                                 "from a different architecture")
-        if tuple(shapes[key]) != shape:
-            raise ModelLoadError(f"{where}: layer {key!r} has shape {tuple(shapes[key])}, the model "
-                                 f"expects {shape}: a different architecture or size")
-    extra = [k for k in shapes if k not in expected]
-    if extra:
-        raise ModelLoadError(f"{where}: unexpected weight {extra[0][:80]!r}: this checkpoint is from a "
-                             "different architecture")
-
-
-def safetensors_shapes(header_source, where: str) -> dict[str, tuple]:
-    """name -> shape from a safetensors header (8-byte length + JSON), reading nothing else.
-
-    header_source: the file's bytes, or a path. Also checks that every tensor's
-    byte range fits its dtype and shape, so a lying header is refused here.
-    """
-    if isinstance(header_source, (bytes, bytearray, memoryview)):
-        head = bytes(header_source[:8 + MAX_HEADER_BYTES])
-        total = len(header_source)
-    else:
-        with open(header_source, "rb") as f:
-            head = f.read(8 + MAX_HEADER_BYTES)
-            total = os.fstat(f.fileno()).st_size
-    corrupt = f"{where}: model.safetensors is corrupt or truncated"
-    if len(head) < 8:
-        raise ModelLoadError(corrupt)
-    n = int.from_bytes(head[:8], "little")
-    if n > MAX_HEADER_BYTES or 8 + n > len(head):
-        raise ModelLoadError(f"{corrupt} (header of {n} bytes)")
-    try:
-        header = json.loads(head[8:8 + n])
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ModelLoadError(f"{corrupt} (header is not JSON)") from None
-    if not isinstance(header, dict):
-        raise ModelLoadError(f"{corrupt} (header is not an object)")
-    sizes = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
-    shapes = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        try:
-            shape = tuple(int(d) for d in entry["shape"])
-            start, end = (int(o) for o in entry["data_offsets"])
-            itemsize = sizes[entry["dtype"]]
-        except (KeyError, TypeError, ValueError):
-            raise ModelLoadError(f"{corrupt} (tensor {str(name)[:60]!r})") from None
-        count = 1
-        for d in shape:
-            count *= d
-        if any(d < 0 for d in shape) or end - start != count * itemsize or not 0 <= start <= end <= total - 8 - n:
-            raise ModelLoadError(f"{corrupt} (tensor {str(name)[:60]!r} does not fit the file)")
-        shapes[name] = shape
-    return shapes
-
-
-def _build_from_config(config: dict, where: str, shapes: dict | None = None):
-    """Check the config, its cost and (if given) the weights' shapes; only then build the model."""
-    kwargs = _config_kwargs(config, where)
-    check_budget(kwargs, where)
-    if shapes is not None:
-        check_shapes(kwargs, shapes, where)
-    try:
-        return DCGenerator(**kwargs)
-    except ValueError as exc:
-        raise ModelLoadError(f"{where}: {exc}") from None
-
-
-def load_state_dict_strict(model: torch.nn.Module, state: dict, where: str):
-    """load_state_dict, but the error names the first layer that does not fit."""
-    expected = model.state_dict()
-    for key, tensor in expected.items():
-        if key not in state:
-            raise ModelLoadError(f"{where}: the weights have no entry {key!r}: this checkpoint was saved "
-                                 "from a different architecture")
-        if tuple(state[key].shape) != tuple(tensor.shape):
-            raise ModelLoadError(f"{where}: layer {key!r} has shape {tuple(state[key].shape)}, the model "
-                                 f"expects {tuple(tensor.shape)}: a different architecture or size")
-    extra = [k for k in state if k not in expected]
-    if extra:
-        raise ModelLoadError(f"{where}: unexpected weight {extra[0]!r}: this checkpoint is from a different architecture")
-    for key, tensor in state.items():
-        # NaN or inf weights render black images and NaN slider labels: refuse them by name.
-        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
-            raise ModelLoadError(f"{where}: layer {key!r} holds NaN or infinite values: the checkpoint is "
-                                 "broken (a diverged training saves weights like these)")
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
-
-
-def _read_safetensors(data_or_path, where: str) -> dict:
-    from safetensors.torch import load, load_file
-
-    try:
-        if isinstance(data_or_path, (bytes, bytearray)):
-            return load(bytes(data_or_path))
-        return load_file(str(data_or_path))
-    except Exception as exc:  # safetensors raises its own error type for corrupt headers
-        raise ModelLoadError(f"{where}: model.safetensors is corrupt or truncated ({exc})") from None
-
-
-def torch_load_weights(data_or_path, where: str) -> dict:
-    """torch.load with weights_only=True: tensors only, a pickle with code is refused unrun."""
-    try:
-        src = io.BytesIO(data_or_path) if isinstance(data_or_path, (bytes, bytearray)) else data_or_path
-        state = torch.load(src, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise ModelLoadError(f"{where}: refused to load the weights file: it is not a plain tensor "
-                             f"checkpoint (it may contain code, which is never executed): {str(exc)[:200]}") from None
-    if not isinstance(state, dict):
-        raise ModelLoadError(f"{where}: the weights file does not hold a state dict")
-    return state
-
+# ---------------------------------------------------------------- loading from files
 
 def _finish(generator, config: dict, name: str, source: str, card: str = "", path: str = ""):
     generator.eval()
@@ -362,25 +205,23 @@ def _finish(generator, config: dict, name: str, source: str, card: str = "", pat
 def load_folder(folder, name: str | None = None, source: str | None = None):
     folder = Path(folder)
     where = str(folder)
-    cfg_path = folder / "config.json"
+    cfg_path = folder / CONFIG_NAME
     if not cfg_path.is_file():
         raise ModelLoadError(f"{where} has no config.json: it is not a GAN Playground model folder")
     try:
         config = json.loads(cfg_path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelLoadError(f"{where}: config.json is not valid JSON ({exc})") from None
-    if (folder / "model.safetensors").is_file():
-        generator = _build_from_config(config, where, safetensors_shapes(folder / "model.safetensors", where))
-        state = _read_safetensors(folder / "model.safetensors", where)
+    family = folder_family(config)
+    if (folder / WEIGHTS_NAME).is_file():
+        generator = family.load_checked(config, folder / WEIGHTS_NAME, where)
     elif (folder / "pytorch_model.bin").is_file():
-        generator = _build_from_config(config, where)
-        state = torch_load_weights(folder / "pytorch_model.bin", where)
+        generator = family.build_checked(config, where)
+        load_state_dict_strict(generator, torch_load_weights(folder / "pytorch_model.bin", where), where)
     else:
         raise ModelLoadError(f"{where} has no model.safetensors")
-    load_state_dict_strict(generator, state, where)
     card = (folder / "README.md").read_text(errors="replace") if (folder / "README.md").is_file() else ""
     return _finish(generator, config, name or folder.name, source or str(folder), card, str(folder))
-
 
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, name: str) -> bytes:
     """One zip entry, at most `limit` bytes even if its header lies; every zip failure becomes one sentence.
@@ -430,13 +271,10 @@ def load_checkpoint_zip(data: bytes, name: str = "uploaded model"):
         config = json.loads(raw_config)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise ModelLoadError(f"{name}: config.json is not valid JSON ({str(exc)[:80]})") from None
-    kwargs = _config_kwargs(config, name)
-    check_budget(kwargs, name)            # before the weights are even decompressed
+    family = folder_family(config)
+    family.check_budget(family.config_kwargs(config, name), name)   # before the weights are even decompressed
     weights = _read_member(zf, members["model.safetensors"], MAX_CHECKPOINT_BYTES, name)
-    generator = _build_from_config(config, name, safetensors_shapes(weights, name))
-    state = _read_safetensors(weights, name)
-    load_state_dict_strict(generator, state, name)
-    return _finish(generator, config, name, name)
+    return _finish(family.load_checked(config, weights, name), config, name, name)
 
 
 # ---------------------------------------------------------------- the Hub
@@ -601,8 +439,6 @@ def hub_download(repo_id: str, filename: str, revision: str | None = None, progr
 
 
 def _load_pggan(repo_id: str, revision: str | None, progress, cache_dir, source: str):
-    from .models import pggan
-
     path = hub_download(repo_id, pggan.HUB_FILENAME, revision or pggan.HUB_REVISION, progress, cache_dir)
     try:
         generator = pggan.load_pggan_state_dict(path)
@@ -611,6 +447,22 @@ def _load_pggan(repo_id: str, revision: str | None, progress, cache_dir, source:
     config = {"architecture": "pggan", "repo_id": repo_id, "revision": revision or pggan.HUB_REVISION,
               "licence": pggan.LICENCE_NOTE}
     return _finish(generator, config, "pggan-celebahq-1024", source, pggan.LICENCE_NOTE, path)
+
+
+def _load_hub_folder(repo_id: str, revision: str | None, progress, cache_dir, source: str):
+    cfg_path = hub_download(repo_id, CONFIG_NAME, revision, progress, cache_dir)
+    hub_download(repo_id, WEIGHTS_NAME, revision, progress, cache_dir)
+    try:
+        hub_download(repo_id, "README.md", revision, None, cache_dir)
+    except ModelLoadError:
+        pass  # a card is nice to have, not required
+    return load_folder(Path(cfg_path).parent, name=repo_id, source=source)
+
+
+# Hub repos that are not model folders, with the loader that reads their files. The PGGAN
+# repo holds genforce's bare state dict (pytorch_model.bin, no config.json), which
+# models/pggan.py reads with weights_only=True and a key-for-key, shape-for-shape check.
+HUB_FILE_LOADERS = {pggan.HUB_REPO_ID: _load_pggan}
 
 
 def load_generator(source: str, progress=None, cache_dir=None):
@@ -622,29 +474,19 @@ def load_generator(source: str, progress=None, cache_dir=None):
         raise ModelLoadError("no model given: pass a bundled name, a folder or hf:owner/name")
     source = source.strip()
     entry = REGISTRY.get(source)
+    if entry is not None and "path" in entry:
+        if not (Path(entry["path"]) / CONFIG_NAME).exists():
+            raise ModelLoadError(f"the bundled model {source!r} is missing from {entry['path']}")
+        return load_folder(entry["path"], name=source, source=source)
     if entry is not None:
-        if entry["kind"] == "folder":
-            if not (Path(entry["path"]) / "config.json").exists():
-                raise ModelLoadError(f"the bundled model {source!r} is missing from {entry['path']}")
-            return load_folder(entry["path"], name=source, source=source)
-        from .models import pggan
-
-        return _load_pggan(pggan.HUB_REPO_ID, None, progress, cache_dir, source)
-    if source.startswith("hf:"):
+        repo_id, revision = entry["repo"], None
+    elif source.startswith("hf:"):
         repo_id, revision = parse_hub_source(source)
-        from .models import pggan
-
-        if repo_id == pggan.HUB_REPO_ID:
-            return _load_pggan(repo_id, revision, progress, cache_dir, source)
-        cfg_path = hub_download(repo_id, "config.json", revision, progress, cache_dir)
-        hub_download(repo_id, "model.safetensors", revision, progress, cache_dir)
-        try:
-            hub_download(repo_id, "README.md", revision, None, cache_dir)
-        except ModelLoadError:
-            pass  # a card is nice to have, not required
-        return load_folder(Path(cfg_path).parent, name=repo_id, source=source)
-    if os.path.isdir(source):
+    elif os.path.isdir(source):
         return load_folder(source)
-    known = ", ".join(REGISTRY)
-    raise ModelLoadError(f"unknown model {source!r}: not a bundled name ({known}), not a folder, "
-                         "and not a Hub reference of the form hf:owner/name[@revision]")
+    else:
+        known = ", ".join(REGISTRY)
+        raise ModelLoadError(f"unknown model {source!r}: not a bundled name ({known}), not a folder, "
+                             "and not a Hub reference of the form hf:owner/name[@revision]")
+    loader = HUB_FILE_LOADERS.get(repo_id, _load_hub_folder)
+    return loader(repo_id, revision, progress, cache_dir, source)

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gan_core import image_uploads  # noqa: E402
-from gan_core import hub  # noqa: E402
+from gan_core import checkpoint, hub  # noqa: E402
 from gan_core.hub import ModelLoadError, checkpoint_zip_bytes, load_checkpoint_zip, save_generator  # noqa: E402
 from gan_core.models import DCGenerator  # noqa: E402
 from ui import train_data  # noqa: E402
@@ -136,7 +136,7 @@ def test_360_byte_config_is_refused_before_any_model_is_built(tmp_path, monkeypa
             if next(self.parameters()).device.type != "meta":
                 built.append(kwargs or args)
 
-    monkeypatch.setattr(hub, "DCGenerator", Watched)
+    monkeypatch.setitem(hub.FOLDER_FAMILIES, "dcgan", Watched)
     config = json.dumps({"architecture": "dcgan", "noise_size": 4096, "conv_dim": 1024, "image_size": 64})
     data = zip_of({"config.json": config, "model.safetensors": st_save({"x": torch.zeros(1)})})
     assert len(data) < 600
@@ -153,8 +153,8 @@ def test_360_byte_config_is_refused_before_any_model_is_built(tmp_path, monkeypa
 
 
 def test_budget_admits_the_bundled_model_and_the_largest_trainable_one():
-    assert hub.model_cost({"noise_size": 100, "conv_dim": 48, "image_size": 64})[0] < hub.MAX_PARAMETERS
-    hub.check_budget({"noise_size": 128, "conv_dim": 64, "image_size": 64}, "largest Train page model")
+    assert DCGenerator.cost({"noise_size": 100, "conv_dim": 48, "image_size": 64})[0] < checkpoint.MAX_PARAMETERS
+    DCGenerator.check_budget({"noise_size": 128, "conv_dim": 64, "image_size": 64}, "largest Train page model")
 
 
 def test_lying_safetensors_header_is_refused(tmp_path):

@@ -189,3 +189,39 @@ def test_online_errors_become_clear_messages(monkeypatch, tmp_path):
         monkeypatch.setattr(huggingface_hub, "hf_hub_download", raise_(exc))
         with pytest.raises(ModelLoadError, match=message):
             load_generator("hf:nobody/missing@v1", cache_dir=tmp_path)
+
+
+# ---------------------------------------------------------------- the family: PyTorchModelHubMixin + our checks
+
+
+def test_config_json_is_the_constructors_arguments_and_the_weights_keep_their_dtypes(tmp_path):
+    g = small_generator()
+    folder = save_generator(tmp_path / "h", g, fp16=True, extra={"note": "x"})
+    config = json.loads((folder / "config.json").read_text())
+    assert {k: config[k] for k in ("architecture", "noise_size", "conv_dim", "image_size", "note")} == {
+        "architecture": "dcgan", "noise_size": 8, "conv_dim": 4, "image_size": 16, "note": "x"}
+    from safetensors import safe_open
+
+    with safe_open(str(folder / "model.safetensors"), "pt") as f:
+        dtypes = {k: f.get_slice(k).get_dtype() for k in f.keys()}
+    assert dtypes["linear_bn.0.weight"] == "F16" and dtypes["linear_bn.1.running_var"] == "F32"
+    assert g.linear_bn[0].weight.dtype == torch.float32   # the caller's model is not converted
+
+
+def test_the_mixins_from_pretrained_runs_the_app_checks_first_and_never_reads_a_pickle(tmp_path):
+    g = small_generator()
+    folder = save_generator(tmp_path / "m", g)
+    loaded = DCGenerator.from_pretrained(str(folder))
+    assert isinstance(loaded, DCGenerator) and not loaded.training and same_outputs(g, loaded)
+    cfg = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**cfg, "conv_dim": 8}))
+    with pytest.raises(ModelLoadError, match=r"layer 'linear_bn.0.weight' has shape"):
+        DCGenerator.from_pretrained(str(folder))
+    (folder / "config.json").write_text(json.dumps({**cfg, "noise_size": 4096, "conv_dim": 1024, "image_size": 64}))
+    with pytest.raises(ModelLoadError, match="parameters"):
+        DCGenerator.from_pretrained(str(folder))
+    (folder / "config.json").write_text(json.dumps(cfg))
+    (folder / "model.safetensors").unlink()
+    (folder / "pytorch_model.bin").write_bytes(pickle.dumps({"w": Evil()}))
+    with pytest.raises(ModelLoadError, match="no model.safetensors"):
+        DCGenerator.from_pretrained(str(folder))

@@ -142,7 +142,7 @@ def test_pggan_edits_act_on_the_pixel_normalised_code(pg):
 def test_pggan_truncation_at_psi_near_one_matches_the_models_own_forward(pg):
     code = pg.code(LatentState(seed=3))
     reference = pg.generator.native_image(code, 0)
-    spliced = pg._pggan_forward(code, 1.0 - 1e-7, 16)  # takes the truncation path
+    spliced = pg.adapter.forward(code, 1.0 - 1e-7, 16)  # takes the truncation path
     assert torch.allclose(spliced, reference, atol=1e-4)
 
 

@@ -10,7 +10,8 @@ import torch
 
 from gan_core import device as gdevice
 from gan_core import presets, study, theory
-from gan_core.train import TrainConfig, Trainer, config_from_args, parse_args
+from gan_core.cli import config_from_args, parse_args
+from gan_core.train import TrainConfig, Trainer
 from ui import training as tr
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import torch
 
+from gan_core.cli import main
 from gan_core.losses import LOSSES
-from gan_core.train import FINAL_KINDS, TrainConfig, Trainer, holdout_split, main
+from gan_core.train import FINAL_KINDS, TrainConfig, Trainer, holdout_split
 from tinytrain import data16, tiny_config
 
 
@@ -163,7 +164,7 @@ def test_cli_writes_a_folder_that_load_generator_reads(tmp_path):
 
 
 def test_cli_command_round_trips_through_the_parser():
-    from gan_core.train import build_parser, config_from_args
+    from gan_core.cli import build_parser, config_from_args
 
     c = TrainConfig(dataset="shapes", lr=1e-3, spectral_norm=True, d_train_iters=2, ema=0.99)
     argv = c.cli_command("runs/x").split()[3:]  # drop "python -m gan_core.train"

@@ -31,6 +31,8 @@ import torch
 import torch.nn as nn
 from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 
+from ..checkpoint import GeneratorFamily
+
 SUPPORTED_SIZES = (16, 32, 64, 128)
 
 
@@ -62,8 +64,20 @@ class UpBlock(nn.Module):
         return self.act(x)
 
 
-class DCGenerator(nn.Module):
-    """z (B, noise_size) -> images (B, 3, image_size, image_size) in [-1, 1]."""
+class DCGenerator(nn.Module, GeneratorFamily, library_name="gan_core",
+                  tags=["gan", "dcgan", "pytorch", "gan-playground"]):
+    """z (B, noise_size) -> images (B, 3, image_size, image_size) in [-1, 1].
+
+    A model family (gan_core/checkpoint.py): its constructor's arguments are its
+    config.json, `save_pretrained(folder)` writes a model folder, and
+    `DCGenerator.from_pretrained(folder or repo id)` loads one after the
+    checks the app runs on every upload.
+    """
+
+    architecture = "dcgan"
+    # Larger values are refused from config.json before anything is built (the budget check
+    # in checkpoint.py bounds the product); image_size is checked by SUPPORTED_SIZES.
+    config_limits = {"noise_size": (1, 4096), "conv_dim": (1, 1024)}
 
     def __init__(self, noise_size: int = 100, conv_dim: int = 32, image_size: int = 32):
         super().__init__()
