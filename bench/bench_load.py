@@ -90,9 +90,13 @@ def main(argv=None):
     ap.add_argument("--sessions", type=int, default=6)
     ap.add_argument("--moves", type=int, default=30, help="slider moves per session and phase (bounded loop)")
     ap.add_argument("--no-training", action="store_true", help="skip the phase with a training running")
+    ap.add_argument("--whole-page", action="store_true",
+                    help="rerun the whole page on every move, ignoring the sliders' fragment (the old behaviour)")
     args = ap.parse_args(argv)
+    Session.use_fragments = not args.whole_page
     env = dict(os.environ, HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", GAN_PLAYGROUND_THREADS="1")
-    print(f"cpus {os.cpu_count()}, load average before: {load()}")
+    print(f"cpus {os.cpu_count()}, load average before: {load()}; "
+          f"{'whole-page reruns' if args.whole_page else 'fragment reruns, as a browser does'}")
     proc, url = start_server(env)
     try:
         # Warm up: the first visit loads torch's kernels and the faces model.

@@ -74,9 +74,12 @@ def rss_mb(pid: int) -> float:
 
 
 class Session:
+    use_fragments = True   # rerun only a widget's fragment, as a browser does (False: the whole page every time)
+
     def __init__(self, url: str, page: str, timeout: float = 60):
         self.url, self.page, self.timeout = url, page, timeout
         self.sliders: dict[str, object] = {}   # widget id -> Slider proto
+        self.fragment_of: dict[str, str] = {}  # widget id -> the fragment that drew it ("" = none)
         self.buttons: dict[str, str] = {}      # widget id -> label
         self.values: dict[str, list[float]] = {}
         self.errors: list[str] = []
@@ -100,6 +103,7 @@ class Session:
         kind = el.WhichOneof("type")
         if kind == "slider" and el.slider.id:
             self.sliders[el.slider.id] = el.slider
+            self.fragment_of[el.slider.id] = msg.delta.fragment_id
         elif kind == "button" and el.button.id:
             self.buttons[el.button.id] = el.button.label
         elif kind == "progress":
@@ -107,10 +111,13 @@ class Session:
         elif kind == "exception":
             self.errors.append(el.exception.type or "exception")
 
-    async def rerun(self, trigger: str | None = None) -> tuple[float, float | None]:
+    async def rerun(self, trigger: str | None = None, fragment_id: str = "") -> tuple[float, float | None]:
+        """Rerun the page (or, like a browser, only the fragment that drew the widget that changed)."""
         back = BackMsg()
         state = back.rerun_script
         state.page_name = self.page
+        if fragment_id:
+            state.fragment_id = fragment_id
         for wid, value in self.values.items():
             w = state.widget_states.widgets.add()
             w.id = wid
@@ -144,7 +151,7 @@ class Session:
         steps = max(1, int(round((s.max - s.min) / (s.step or 1))))
         value = s.min + rng.randint(0, steps) * (s.step or 1)
         self.values[wid] = [min(s.max, value)]
-        return await self.rerun()
+        return await self.rerun(fragment_id=self.fragment_of.get(wid, "") if self.use_fragments else "")
 
     async def press(self, label_part: str) -> tuple[float, float | None]:
         wid = next(i for i, label in self.buttons.items() if label_part.lower() in label.lower())
