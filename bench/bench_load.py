@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from stclient import Session, rss_mb, start_server, stop_server  # noqa: E402
+from stclient import Session, cpu_seconds, rss_mb, start_server, stop_server  # noqa: E402
 
 
 def pct(values, q):
@@ -102,8 +102,12 @@ def main(argv=None):
         # Warm up: the first visit loads torch's kernels and the faces model.
         asyncio.run(visitor(url, 3, 99, [], []))
         print(f"server RSS after warm-up: {rss_mb(proc.pid):.0f} MB")
+        cpu0 = cpu_seconds(proc.pid)
         out, errors, wall, _ = asyncio.run(phase(url, args.sessions, args.moves, training=False))
         p95 = report(f"{args.sessions} sessions, no training", out, errors, wall)
+        # CPU the server spent per rerun (all threads, the websocket work included): unlike the
+        # times above, this hardly depends on what else the machine is doing.
+        print(f"  server CPU per rerun   {1000 * (cpu_seconds(proc.pid) - cpu0) / max(1, len(out)):6.1f} ms")
         print(f"  load average: {load()}")
         if not args.no_training:
             out, errors, wall, note = asyncio.run(phase(url, args.sessions, args.moves, training=True))
