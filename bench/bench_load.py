@@ -7,7 +7,11 @@ Starts `streamlit run app.py` on 127.0.0.1 (1 torch thread, as deployed) and ope
 through the app's own websocket protocol (bench/stclient.py, no browser, so the numbers are the
 server's, not Chromium's). Each session opens the Playground and moves a random SeFa slider
 `--moves` times, thinking 0.2-0.6 s between moves like a person. Phase 2 repeats it while a
-further session trains on the Train page (default settings, emoji faces).
+further session trains on the Train page (default settings, emoji faces) and keeps its tab open: its
+status and chart fragments rerun on their timers (0.5 s and 1 s), as in a browser.
+
+Slider moves rerun only the fragment that drew the slider, as a browser does (--whole-page: the
+whole page every time, as before the Playground's sliders became a fragment).
 
 For every rerun it records
   server  the script's run time measured by the server (PageProfile.exec_time)
@@ -55,18 +59,25 @@ async def visitor(url, moves, seed, out, errors):
 
 
 async def phase(url, sessions, moves, training: bool):
-    out, errors = [], []
-    trainer = None
+    out, errors, refreshes = [], [], []
+    trainer, watching, stop = None, None, asyncio.Event()
     if training:
         trainer = Session(url, "Train")
         await trainer.__aenter__()
         await trainer.press("Start training")
+        # The trainer's tab stays open: its status (0.5 s) and charts (1 s) fragments rerun on timers.
+        watching = asyncio.create_task(trainer.follow_timers(stop, refreshes))
         await asyncio.sleep(3)                          # past data loading, into the training loop
     t0 = time.perf_counter()
     await asyncio.gather(*(visitor(url, moves, 1000 * training + i, out, errors) for i in range(sessions)))
     wall = time.perf_counter() - t0
     train_note = ""
     if trainer is not None:
+        stop.set()
+        await watching
+        server = [x for _, x in refreshes if x is not None]
+        print(f"  the training's own tab: {len(refreshes)} timer reruns, server p50 {1000 * pct(server, 50):.0f} ms "
+              f"p95 {1000 * pct(server, 95):.0f} ms")
         # One rerun of the Train page reads the progress line ("Step N / M · X it/s").
         await trainer.rerun()
         await trainer.__aexit__(None, None, None)

@@ -87,6 +87,7 @@ class Session:
         self.url, self.page, self.timeout = url, page, timeout
         self.sliders: dict[str, object] = {}   # widget id -> Slider proto
         self.fragment_of: dict[str, str] = {}  # widget id -> the fragment that drew it ("" = none)
+        self.timers: dict[str, float] = {}     # fragment id -> run_every seconds (a browser reruns it on a timer)
         self.buttons: dict[str, str] = {}      # widget id -> label
         self.values: dict[str, list[float]] = {}
         self.errors: list[str] = []
@@ -143,6 +144,11 @@ class Session:
             kind = msg.WhichOneof("type")
             if kind == "page_profile":
                 server_s = msg.page_profile.exec_time / 1e6
+            elif kind == "auto_rerun":
+                self.timers[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
+            elif kind == "stop_auto_rerun":
+                for fid in msg.stop_auto_rerun.fragment_ids:
+                    self.timers.pop(fid, None)
             elif kind == "script_finished" and msg.script_finished != EARLY:
                 return time.perf_counter() - t0, server_s
             else:
@@ -159,6 +165,25 @@ class Session:
         value = s.min + rng.randint(0, steps) * (s.step or 1)
         self.values[wid] = [min(s.max, value)]
         return await self.rerun(fragment_id=self.fragment_of.get(wid, "") if self.use_fragments else "")
+
+    async def follow_timers(self, stop: asyncio.Event, out: list) -> None:
+        """Rerun the page's run_every fragments on their timers, as an open browser tab does,
+        until `stop` is set; each rerun's (client, server) seconds go to `out`."""
+        due: dict[str, float] = {}
+        while not stop.is_set():
+            now = time.perf_counter()
+            for fid, every in self.timers.items():
+                due.setdefault(fid, now + every)
+            if not due:
+                await asyncio.sleep(0.1)
+                continue
+            fid = min(due, key=due.get)
+            await asyncio.sleep(max(0.0, due[fid] - time.perf_counter()))
+            if stop.is_set():
+                break
+            del due[fid]
+            if fid in self.timers:
+                out.append(await self.rerun(fragment_id=fid))
 
     async def press(self, label_part: str) -> tuple[float, float | None]:
         wid = next(i for i, label in self.buttons.items() if label_part.lower() in label.lower())
