@@ -7,7 +7,11 @@ Starts `streamlit run app.py` on 127.0.0.1 (1 torch thread, as deployed) and ope
 through the app's own websocket protocol (bench/stclient.py, no browser, so the numbers are the
 server's, not Chromium's). Each session opens the Playground and moves a random SeFa slider
 `--moves` times, thinking 0.2-0.6 s between moves like a person. Phase 2 repeats it while a
-further session trains on the Train page (default settings, emoji faces).
+further session trains on the Train page (default settings, emoji faces) and keeps its tab open: its
+status and chart fragments rerun on their timers (0.5 s and 1 s), as in a browser.
+
+Slider moves rerun only the fragment that drew the slider, as a browser does (--whole-page: the
+whole page every time, as before the Playground's sliders became a fragment).
 
 For every rerun it records
   server  the script's run time measured by the server (PageProfile.exec_time)
@@ -29,7 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from stclient import Session, rss_mb, start_server, stop_server  # noqa: E402
+from stclient import Session, cpu_seconds, rss_mb, start_server, stop_server  # noqa: E402
 
 
 def pct(values, q):
@@ -55,18 +59,25 @@ async def visitor(url, moves, seed, out, errors):
 
 
 async def phase(url, sessions, moves, training: bool):
-    out, errors = [], []
-    trainer = None
+    out, errors, refreshes = [], [], []
+    trainer, watching, stop = None, None, asyncio.Event()
     if training:
         trainer = Session(url, "Train")
         await trainer.__aenter__()
         await trainer.press("Start training")
+        # The trainer's tab stays open: its status (0.5 s) and charts (1 s) fragments rerun on timers.
+        watching = asyncio.create_task(trainer.follow_timers(stop, refreshes))
         await asyncio.sleep(3)                          # past data loading, into the training loop
     t0 = time.perf_counter()
     await asyncio.gather(*(visitor(url, moves, 1000 * training + i, out, errors) for i in range(sessions)))
     wall = time.perf_counter() - t0
     train_note = ""
     if trainer is not None:
+        stop.set()
+        await watching
+        server = [x for _, x in refreshes if x is not None]
+        print(f"  the training's own tab: {len(refreshes)} timer reruns, server p50 {1000 * pct(server, 50):.0f} ms "
+              f"p95 {1000 * pct(server, 95):.0f} ms")
         # One rerun of the Train page reads the progress line ("Step N / M · X it/s").
         await trainer.rerun()
         await trainer.__aexit__(None, None, None)
@@ -90,16 +101,24 @@ def main(argv=None):
     ap.add_argument("--sessions", type=int, default=6)
     ap.add_argument("--moves", type=int, default=30, help="slider moves per session and phase (bounded loop)")
     ap.add_argument("--no-training", action="store_true", help="skip the phase with a training running")
+    ap.add_argument("--whole-page", action="store_true",
+                    help="rerun the whole page on every move, ignoring the sliders' fragment (the old behaviour)")
     args = ap.parse_args(argv)
+    Session.use_fragments = not args.whole_page
     env = dict(os.environ, HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", GAN_PLAYGROUND_THREADS="1")
-    print(f"cpus {os.cpu_count()}, load average before: {load()}")
+    print(f"cpus {os.cpu_count()}, load average before: {load()}; "
+          f"{'whole-page reruns' if args.whole_page else 'fragment reruns, as a browser does'}")
     proc, url = start_server(env)
     try:
         # Warm up: the first visit loads torch's kernels and the faces model.
         asyncio.run(visitor(url, 3, 99, [], []))
         print(f"server RSS after warm-up: {rss_mb(proc.pid):.0f} MB")
+        cpu0 = cpu_seconds(proc.pid)
         out, errors, wall, _ = asyncio.run(phase(url, args.sessions, args.moves, training=False))
         p95 = report(f"{args.sessions} sessions, no training", out, errors, wall)
+        # CPU the server spent per rerun (all threads, the websocket work included): unlike the
+        # times above, this hardly depends on what else the machine is doing.
+        print(f"  server CPU per rerun   {1000 * (cpu_seconds(proc.pid) - cpu0) / max(1, len(out)):6.1f} ms")
         print(f"  load average: {load()}")
         if not args.no_training:
             out, errors, wall, note = asyncio.run(phase(url, args.sessions, args.moves, training=True))

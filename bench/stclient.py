@@ -14,6 +14,7 @@ Loopback only, and every wait is bounded by a timeout.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import socket
 import subprocess
@@ -66,6 +67,12 @@ def stop_server(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -74,9 +81,13 @@ def rss_mb(pid: int) -> float:
 
 
 class Session:
+    use_fragments = True   # rerun only a widget's fragment, as a browser does (False: the whole page every time)
+
     def __init__(self, url: str, page: str, timeout: float = 60):
         self.url, self.page, self.timeout = url, page, timeout
         self.sliders: dict[str, object] = {}   # widget id -> Slider proto
+        self.fragment_of: dict[str, str] = {}  # widget id -> the fragment that drew it ("" = none)
+        self.timers: dict[str, float] = {}     # fragment id -> run_every seconds (a browser reruns it on a timer)
         self.buttons: dict[str, str] = {}      # widget id -> label
         self.values: dict[str, list[float]] = {}
         self.errors: list[str] = []
@@ -100,6 +111,7 @@ class Session:
         kind = el.WhichOneof("type")
         if kind == "slider" and el.slider.id:
             self.sliders[el.slider.id] = el.slider
+            self.fragment_of[el.slider.id] = msg.delta.fragment_id
         elif kind == "button" and el.button.id:
             self.buttons[el.button.id] = el.button.label
         elif kind == "progress":
@@ -107,10 +119,13 @@ class Session:
         elif kind == "exception":
             self.errors.append(el.exception.type or "exception")
 
-    async def rerun(self, trigger: str | None = None) -> tuple[float, float | None]:
+    async def rerun(self, trigger: str | None = None, fragment_id: str = "") -> tuple[float, float | None]:
+        """Rerun the page (or, like a browser, only the fragment that drew the widget that changed)."""
         back = BackMsg()
         state = back.rerun_script
         state.page_name = self.page
+        if fragment_id:
+            state.fragment_id = fragment_id
         for wid, value in self.values.items():
             w = state.widget_states.widgets.add()
             w.id = wid
@@ -129,6 +144,11 @@ class Session:
             kind = msg.WhichOneof("type")
             if kind == "page_profile":
                 server_s = msg.page_profile.exec_time / 1e6
+            elif kind == "auto_rerun":
+                self.timers[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
+            elif kind == "stop_auto_rerun":
+                for fid in msg.stop_auto_rerun.fragment_ids:
+                    self.timers.pop(fid, None)
             elif kind == "script_finished" and msg.script_finished != EARLY:
                 return time.perf_counter() - t0, server_s
             else:
@@ -144,7 +164,26 @@ class Session:
         steps = max(1, int(round((s.max - s.min) / (s.step or 1))))
         value = s.min + rng.randint(0, steps) * (s.step or 1)
         self.values[wid] = [min(s.max, value)]
-        return await self.rerun()
+        return await self.rerun(fragment_id=self.fragment_of.get(wid, "") if self.use_fragments else "")
+
+    async def follow_timers(self, stop: asyncio.Event, out: list) -> None:
+        """Rerun the page's run_every fragments on their timers, as an open browser tab does,
+        until `stop` is set; each rerun's (client, server) seconds go to `out`."""
+        due: dict[str, float] = {}
+        while not stop.is_set():
+            now = time.perf_counter()
+            for fid, every in self.timers.items():
+                due.setdefault(fid, now + every)
+            if not due:
+                await asyncio.sleep(0.1)
+                continue
+            fid = min(due, key=due.get)
+            await asyncio.sleep(max(0.0, due[fid] - time.perf_counter()))
+            if stop.is_set():
+                break
+            del due[fid]
+            if fid in self.timers:
+                out.append(await self.rerun(fragment_id=fid))
 
     async def press(self, label_part: str) -> tuple[float, float | None]:
         wid = next(i for i, label in self.buttons.items() if label_part.lower() in label.lower())
