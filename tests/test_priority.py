@@ -5,20 +5,16 @@ import sys
 import threading
 
 import pytest
-import torch
 
 from gan_core.device import lower_thread_priority
 from gan_core.job import TrainingJob
-from gan_core.train import TrainConfig
+from tinytrain import data16, tiny_config
 
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
 
 
 def tiny_job(**kw):
-    config = TrainConfig(dataset="shapes", image_size=16, conv_dim=4, noise_size=8, batch_size=8,
-                         iterations=5, sample_every=5, n_samples=8, seed=0)
-    data = torch.randint(0, 256, (16, 3, 16, 16), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
-    return TrainingJob(config, data, **kw)
+    return TrainingJob(tiny_config(iterations=5, sample_every=5, n_samples=8), data16(16), **kw)
 
 
 @linux
