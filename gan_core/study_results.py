@@ -181,7 +181,7 @@ def _from_job_record(item: dict) -> dict | None:
 
 
 def user_runs(raw) -> list[dict]:
-    """The Train page's runs (st.session_state["train_runs"]) in the shape of a study record.
+    """The Train page's runs (ui.handoff.KeptRun.as_record()) in the shape of a study record.
 
     Expected, per run: {"name": str, "config": TrainConfig dict, "steps": [{"iteration", "d_loss",
     "g_loss", ...}], "grids": [(iteration, HWC uint8 array)]}; optional "metrics" ([{"iteration",

@@ -110,7 +110,7 @@ else:
 # ------------------------------------------------------------------ compare two runs
 
 st.subheader(t("experiments.compare_h"))
-choices = ex.compare_choices(records, st.session_state.get("train_runs", []))
+choices = ex.compare_choices(records)
 if len(choices) < 2:
     st.info(t("experiments.compare_needs_two"))
 else:

@@ -8,7 +8,7 @@ import torch
 
 from gan_core import theory
 from gan_core.models import DCDiscriminator, DCGenerator
-from ui import i18n
+from ui import handoff, i18n
 from ui.common import page_setup
 from ui.i18n import t
 
@@ -165,7 +165,7 @@ with c2:
         choice = theory.stable_train_config()
     st.caption(t("course.open_stable_blurb"))
 if choice is not None:
-    st.session_state["train_prefill"] = choice.to_dict()
+    handoff.offer_train_config(choice, "course")
     try:
         st.switch_page("pages/2_Train.py")
     except st.errors.StreamlitAPIException:

@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from gan_core import study_results
+from ui import handoff
 from gan_core.train import TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,19 +64,28 @@ def test_rerun_live_sets_the_train_prefill(page):
     at.selectbox(key="grid_run").set_value("d_train_iters_2").run()
     at.button(key="rerun_live").click().run()
     no_exception(at)  # switching to a page AppTest cannot reach is handled, not raised
-    prefill = at.session_state["train_prefill"]
-    config = TrainConfig.from_dict(prefill)
+    prefill = at.session_state[handoff.TRAIN_PREFILL]
+    assert isinstance(prefill, handoff.TrainPrefill) and prefill.source == "experiments"
+    config = TrainConfig.from_dict(prefill.config)
     assert config.d_train_iters == 2 and config.batch_size == 16 and config.lr == 5e-4
     assert config.iterations <= 1500
 
 
+def kept(label, config, curves, timeline):
+    from gan_core.job import Snapshot
+
+    snap = Snapshot(status="done", iteration=timeline[-1][0], total=timeline[-1][0], label=label, config=config,
+                    curves=curves, timeline=timeline)
+    return handoff.KeptRun(label, snap, None, config, snap.iteration)
+
+
 def test_user_runs_from_the_train_page_can_be_compared(page):
     grid = np.full((40, 40, 3), 200, np.uint8)
-    page.session_state["train_runs"] = [
-        {"name": "fast", "config": TrainConfig(lr=1e-3).to_dict(),
-         "steps": [{"iteration": i, "d_loss": 0.5, "g_loss": 0.9} for i in range(1, 101)],
-         "grids": [(50, grid), (100, grid)]},
-        {"name": "slow", "config": TrainConfig(lr=1e-4).to_dict(), "steps": [], "grids": [(100, grid)]},
+    xs = list(range(1, 101))
+    page.session_state[handoff.TRAIN_RUNS] = [
+        kept("fast", TrainConfig(lr=1e-3), {"x": xs, "d_loss": [0.5] * 100, "g_loss": [0.9] * 100},
+             [(50, grid), (100, grid)]),
+        kept("slow", TrainConfig(lr=1e-4), {}, [(100, grid)]),
     ]
     at = page.run()
     at.selectbox(key="cmp_a").set_value("yours: fast")
@@ -95,15 +105,11 @@ def test_page_explains_missing_results(monkeypatch, tmp_path):
 
 
 def test_runs_archived_by_the_train_page_can_be_compared_with_the_study(page):
-    from gan_core.job import Snapshot
-
     grid = np.full((40, 40, 3), 90, np.uint8)
     config = TrainConfig(dataset="emoji", batch_size=16, lr=5e-4, n_samples=36, sample_every=500)
-    snap = Snapshot(status="done", iteration=1000, total=1000, label="my run", config=config,
-                    curves={"x": [500, 1000], "d_loss": [0.3, 0.2], "g_loss": [0.6, 0.5]},
-                    timeline=[(500, grid), (1000, grid)])
-    page.session_state["train_runs"] = [{"label": "my run", "snap": snap, "generator": None,
-                                         "config": config, "iteration": 1000}]
+    page.session_state[handoff.TRAIN_RUNS] = [
+        kept("my run", config, {"x": [500, 1000], "d_loss": [0.3, 0.2], "g_loss": [0.6, 0.5]},
+             [(500, grid), (1000, grid)])]
     at = page.run()
     at.selectbox(key="cmp_a").set_value("study: base")
     at.selectbox(key="cmp_b").set_value("yours: my run").run()

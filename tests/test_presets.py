@@ -12,6 +12,7 @@ from gan_core import device as gdevice
 from gan_core import presets, study, theory
 from gan_core.cli import config_from_args, parse_args
 from gan_core.train import TrainConfig, Trainer
+from ui import handoff
 from ui import training as tr
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,9 +149,12 @@ def test_worker_threads_default_to_one_and_follow_the_environment(monkeypatch):
 
 
 def test_the_course_pages_buttons_open_the_named_preset():
-    state = {"train_prefill": theory.course_train_config().to_dict()}
+    state = {}
+    handoff.offer_train_config(theory.course_train_config(), "course", state)
     tr.init_state(state)
     assert state["tr_preset"] == "course" and state["tr_lr"] == 5e-4 and state["tr_batch_size"] == 16
-    state = {"train_prefill": presets.get("course", lr=1e-3).to_dict()}
+    state = {}
+    handoff.offer_train_config(presets.get("course", lr=1e-3), "course", state)
     tr.init_state(state)
+    assert handoff.pending_train_prefill(state) is None      # consumed
     assert state["tr_preset"] == tr.CUSTOM

@@ -208,6 +208,7 @@ def test_pggan_tiny_lod_viewer_and_offline_real_model():
 
 def test_course_page_tables_singular_values_and_train_presets(monkeypatch):
     from gan_core import theory
+    from ui import handoff
 
     at = open_page("course")
     table = at.dataframe[0].value
@@ -222,7 +223,9 @@ def test_course_page_tables_singular_values_and_train_presets(monkeypatch):
     assert "course_sv_chart" in [c.key for c in at.get("plotly_chart")]
     at.button(key="open_course").click().run()
     assert not at.exception
-    assert "train_prefill" in at.session_state
+    # AppTest follows st.switch_page: the Train page ran, took the hand-off and shows the course preset
+    assert handoff.TRAIN_PREFILL not in at.session_state
+    assert at.session_state["tr_preset"] == "course" and at.session_state["tr_lr"] == 5e-4
 
 
 def test_labels_table_shows_equal_losses_under_both_codings():

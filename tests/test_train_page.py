@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 from contentfiles import CONTENT
 from gan_core import datasets, presets
 from gan_core.train import TrainConfig
+from ui import handoff
 from ui import train_charts as charts
 from ui import train_data
 from ui import train_messages as msg
@@ -212,8 +213,8 @@ def test_preset_fills_the_widgets():
 
 def test_prefill_from_the_experiments_page_sets_the_widgets():
     at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["train_prefill"] = TrainConfig(lr=1e-3, spectral_norm=True, d_train_iters=3,
-                                                    loss="hinge", iterations=700).to_dict()
+    handoff.offer_train_config(TrainConfig(lr=1e-3, spectral_norm=True, d_train_iters=3, loss="hinge",
+                                           iterations=700), "experiments", at.session_state)
     at.run()
     assert not at.exception
     assert "Settings loaded from the Experiments page" in texts(at.info)

@@ -22,6 +22,7 @@ from gan_core import study_results as results
 from gan_core.metrics import training_nn_distance
 from gan_core.study_report import headline_cells
 from gan_core.viz import smooth, upscale
+from ui import handoff
 from ui.common import ROOT
 from ui.i18n import current, t
 
@@ -138,10 +139,11 @@ def nearest_training(grid: np.ndarray) -> tuple[float, float]:
     return results.grid_nearest_training(grid, reference), train_nn
 
 
-def compare_choices(records: list[dict], train_runs) -> dict[str, dict]:
-    """Label -> run for the comparison pickers: the study's runs, then the Train page's."""
+def compare_choices(records: list[dict]) -> dict[str, dict]:
+    """Label -> run for the comparison pickers: the study's runs, then the Train page's (ui.handoff)."""
     choices = {f"{t('experiments.prefix_study')}: {r['name']}": r for r in records}
-    choices.update({f"{t('experiments.prefix_yours')}: {r['name']}": r for r in results.user_runs(train_runs)})
+    yours = results.user_runs([run.as_record() for run in handoff.kept_runs()])
+    choices.update({f"{t('experiments.prefix_yours')}: {r['name']}": r for r in yours})
     return choices
 
 
@@ -189,7 +191,7 @@ def curves_figure(runs: list[dict], labels: list[str], smoothing: int) -> go.Fig
 def rerun_live(run: dict, key: str) -> None:
     """Hand the run's config to the Train page and go there."""
     if st.button(t("experiments.rerun"), key=key, icon="🏋️", help=t("experiments.rerun_help")):
-        st.session_state["train_prefill"] = results.live_config(run)
+        handoff.offer_train_config(results.live_config(run), "experiments")
         try:
             st.switch_page("pages/2_Train.py")
         except st.errors.StreamlitAPIException:

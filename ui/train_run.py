@@ -14,6 +14,7 @@ from gan_core.job import TrainingJob, TrainingSlot, checkpoint_zip, model_info_f
 from ui import train_charts as charts
 from ui import train_messages as msg
 from ui.common import session_models
+from ui.handoff import KeptRun, keep_run, kept_runs
 from ui.i18n import t
 from ui.training import health_text, loss_formula, warnings_for
 
@@ -208,12 +209,12 @@ def live_panel(job, running: bool):
 
 # ---------------------------------------------------------------- after a run
 
-def once(record: dict, key: str, make):
+def once(run: KeptRun, key: str, make):
     """A download's data as a callable that builds it the first time it is asked for."""
     def get():
-        if key not in record:
-            record[key] = make()
-        return record[key]
+        if key not in run.downloads:
+            run.downloads[key] = make()
+        return run.downloads[key]
     return get
 
 
@@ -223,20 +224,14 @@ def archive(job):
         return
     job.archived = True
     snap = job.snapshot()
-    record = {"label": snap.label, "snap": snap, "generator": trained_copy(job.generator),
-              "config": job.config, "iteration": snap.iteration}
-    runs = st.session_state.setdefault("train_runs", [])
-    runs.append(record)
-    del runs[:-KEPT_RUNS]
+    keep_run(KeptRun(snap.label, snap, trained_copy(job.generator), job.config, snap.iteration), KEPT_RUNS)
 
 
 def open_in_playground(latest):
     """Hand the run's generator to the Playground and go there."""
-    cfg = latest["config"]
-    name = f"{latest['label']} ({cfg.dataset}, {latest['iteration']} it)"
-    session_models()[name] = (latest["generator"], model_info_for(latest["generator"], cfg, name,
-                                                                  latest["iteration"]))
-    st.session_state["playground_model"] = name
+    cfg = latest.config
+    name = f"{latest.label} ({cfg.dataset}, {latest.iteration} it)"
+    session_models()[name] = (latest.generator, model_info_for(latest.generator, cfg, name, latest.iteration))
     from ui.playground import request_model
 
     request_model("session:" + name)  # the Playground's picker opens on this model
@@ -250,20 +245,19 @@ def keep_panel(job):
     """Archive a finished run, then offer its checkpoint, its GIF, the Playground and the CLI command.
 
     Returns (the latest finished run's record or None, the kept runs)."""
-    ss = st.session_state
     if job is not None and not job.running:
         archive(job)
-    runs = ss.get("train_runs", [])
+    runs = kept_runs()
     latest = runs[-1] if runs and job is not None and not job.running else None
-    if latest is None or latest["snap"].iteration <= 0:
+    if latest is None or latest.snap.iteration <= 0:
         return latest, runs
     st.subheader(t("train.keep"))
-    cfg, snap = latest["config"], latest["snap"]
+    cfg, snap = latest.config, latest.snap
     d1, d2, d3 = st.columns(3)
     # Built on click (in another thread), once per run: encoding up to 60 grids as a GIF takes
     # seconds of CPU that a shared server should only spend for someone who wants the file.
     d1.download_button(t("train.download_ckpt"),
-                       once(latest, "zip", lambda: checkpoint_zip(latest["generator"], cfg, latest["iteration"])),
+                       once(latest, "zip", lambda: checkpoint_zip(latest.generator, cfg, latest.iteration)),
                        file_name="gan-checkpoint.zip", mime="application/zip", key="dl_ckpt", on_click="ignore",
                        help=t("train.download_ckpt_help"))
     if snap.timeline:
@@ -296,24 +290,24 @@ def compare_panel(latest, runs, running: bool):
 
     st.subheader(t("train.compare"))
     a, b = pair
-    st.caption(t("train.compare_caption", a=a["label"], b=b["label"]))
-    curves = [(a["label"], a["snap"].curves), (b["label"], b["snap"].curves)]
+    st.caption(t("train.compare_caption", a=a.label, b=b.label))
+    curves = [(a.label, a.snap.curves), (b.label, b.snap.curves)]
     c1, c2 = st.columns(2)
     c1.plotly_chart(charts.loss_figure(curves), key="cmp_loss")
-    c2.plotly_chart(charts.health_figure(curves, a["config"].loss), key="cmp_health")
+    c2.plotly_chart(charts.health_figure(curves, a.config.loss), key="cmp_health")
     g1, g2 = st.columns(2)
     for col, rec in ((g1, a), (g2, b)):
-        snap = rec["snap"]
+        snap = rec.snap
         with col:
-            st.markdown(t("train.run_status", label=rec["label"], status=t(f"train.statuses.{snap.status}"),
+            st.markdown(t("train.run_status", label=rec.label, status=t(f"train.statuses.{snap.status}"),
                           n=snap.iteration))
             if snap.timeline:
                 st.image(snap.timeline[-1][1], output_format="PNG", width=300)
-    diffs = {k: (v, getattr(b["config"], k)) for k, v in a["config"].to_dict().items()
-             if getattr(b["config"], k) != v and k not in ("threads",)}
+    diffs = {k: (v, getattr(b.config, k)) for k, v in a.config.to_dict().items()
+             if getattr(b.config, k) != v and k not in ("threads",)}
     if diffs:
-        st.table({t("train.setting"): list(diffs), a["label"]: [str(v[0]) for v in diffs.values()],
-                  b["label"]: [str(v[1]) for v in diffs.values()]})
+        st.table({t("train.setting"): list(diffs), a.label: [str(v[0]) for v in diffs.values()],
+                  b.label: [str(v[1]) for v in diffs.values()]})
     if pinned is not None and st.button(t("train.unpin"), key="unpin"):
         ss["train_pinned"] = None
         st.rerun()

@@ -20,6 +20,7 @@ from gan_core import datasets, presets
 from gan_core import losses as gan_losses
 from gan_core.device import torch_threads
 from gan_core.train import TrainConfig
+from ui import handoff
 from ui.i18n import labels, t
 from ui.train_data import DataChoice, choose_data
 
@@ -199,16 +200,16 @@ WIDGET_DEFAULTS = {**PRESETS[presets.DEFAULT], "tr_preset": presets.DEFAULT, "tr
 
 
 def init_state(state) -> list[str]:
-    """First visit: the course's settings. A "train_prefill" config (set by the Experiments page)
-    overrides them once. Returns notes about the prefill to show the user."""
+    """First visit: the course's settings. A configuration handed over by another page
+    (ui.handoff.TrainPrefill: Experiments, the course page) overrides them once.
+    Returns notes about the prefill to show the user."""
     notes = []
     for key, value in WIDGET_DEFAULTS.items():
         state.setdefault(key, value)
-    prefill = state.get("train_prefill")
-    if prefill:
-        state["train_prefill"] = None     # consumed: a later visit starts from the user's own widgets
+    prefill = handoff.take_train_prefill(state)
+    if prefill is not None:
         try:
-            values, diffs = values_from_config(dict(prefill))
+            values, diffs = values_from_config(dict(prefill.config))
         except (TypeError, ValueError) as exc:
             return [t("train.prefill_failed", error=exc)]
         apply_values(state, values)
