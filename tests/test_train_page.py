@@ -1,7 +1,7 @@
 """The Train page: wiring checks with AppTest, plus the page's pure helpers (ui/training.py).
 
-Most runs use Pattern B of streamlit-live-training.md: `sync_training` makes the
-Start callback train inline, so one click ends with the final state. One test
+Most runs train synchronously: `sync_training` makes the Start callback train
+inline (TrainingJob.run_inline), so one click ends with the final state. One test
 per threaded path (Stop, two sessions) uses the real worker thread.
 """
 

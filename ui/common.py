@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def configure_torch() -> int:
     """One torch thread by default: the server shares 2 cores between visitors,
     a training worker and Streamlit itself, and 2 OpenMP threads collapse ~30x
-    under that kind of contention (../shared/docs/testing-notes.md §6).
+    under that kind of contention (each parallel region waits for its slowest thread;
+    README "Presets" has the measurement).
     GAN_PLAYGROUND_THREADS overrides it for a dedicated machine."""
     from gan_core.device import torch_threads
 

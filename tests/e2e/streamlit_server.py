@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # Debian chromium in a container: no sandbox, no GPU, and none of the background
-# connections a closed network would refuse (../shared/docs/testing-notes.md §3).
+# connections a closed network would refuse (a CI machine may have no internet).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 CHROMIUM = shutil.which("chromium")
