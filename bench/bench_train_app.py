@@ -52,14 +52,14 @@ CONFIGS = {
     "small": ({"tr_conv_dim": 16, "tr_batch_size": 32, "tr_sample_every": 25},
               [("conv_dim", ["Home", "ArrowRight"], "16"), ("Batch size", ["End", "ArrowLeft", "ArrowLeft"], "32"),
                ("Sample grid every", ["Home", "ArrowRight", "ArrowRight"], "25")]),
-    # the page's defaults = the course: 32x32 emoji, conv_dim 32, batch 64, a grid every 50
+    # the page's defaults (gan_core.presets.DEFAULT), as the browser sees them untouched
     "course": ({}, []),
 }
 DEFAULT_ITERATIONS = {"small": 200, "course": 80}
 
 
 def config_for(name: str, iterations: int):
-    values = {**tr.COURSE, **CONFIGS[name][0], "tr_iterations": iterations}
+    values = {**tr.WIDGET_DEFAULTS, **CONFIGS[name][0], "tr_iterations": iterations}
     return tr.config_from_values(values)
 
 

@@ -11,7 +11,6 @@ monkeypatch torch.cuda.is_available to check the choice.
 from __future__ import annotations
 
 import os
-import sys
 
 import torch
 
@@ -61,34 +60,3 @@ def device_name(device: str) -> str:
             return "GPU"
     return "CPU"
 
-
-NICE_ENV = "GAN_PLAYGROUND_TRAINING_NICE"
-DEFAULT_TRAINING_NICE = 10
-
-
-def lower_thread_priority(increment: int | None = None) -> int:
-    """Make the calling thread yield the CPU to the rest of the server; return its new nice value.
-
-    A training shares the server with visitors moving sliders: on a 2-core machine it
-    takes a whole core, and every page rerun then waits behind it. A niced training
-    thread gets the CPU whenever nobody else wants it, so it loses little, and reruns
-    go first. Linux only (threads are tasks there, with a nice value each); elsewhere,
-    or with GAN_PLAYGROUND_TRAINING_NICE=0, nothing changes and the result is 0.
-    Torch's own worker threads (more than one torch thread) keep their priority.
-    """
-    if increment is None:
-        try:
-            increment = int(os.environ.get(NICE_ENV, DEFAULT_TRAINING_NICE))
-        except ValueError:
-            increment = DEFAULT_TRAINING_NICE
-    if increment <= 0 or not hasattr(os, "setpriority") or not sys.platform.startswith("linux"):
-        return 0
-    import threading
-
-    tid = threading.get_native_id()
-    try:
-        nice = min(19, os.getpriority(os.PRIO_PROCESS, tid) + increment)
-        os.setpriority(os.PRIO_PROCESS, tid, nice)
-        return os.getpriority(os.PRIO_PROCESS, tid)
-    except OSError:
-        return 0

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .device import lower_thread_priority, torch_threads
+from .device import torch_threads
 from .train import FINAL_KINDS, StepEvent, TrainConfig, Trainer
 
 log = logging.getLogger(__name__)
@@ -248,7 +248,6 @@ class TrainingJob:
         self.is_alive = is_alive
         self.grace_s = disconnect_grace_s() if grace_s is None else grace_s
         self.threads = torch_threads() if threads is None else threads
-        self.nice = 0              # the worker thread's nice value once it runs (gan_core.device.lower_thread_priority)
         self.measure = measure
         self.max_seconds = max_seconds
         self.archived = False            # for the page: whether it has kept this run's results
@@ -348,8 +347,6 @@ class TrainingJob:
         try:
             if self.threads:
                 torch.set_num_threads(self.threads)
-            if threading.current_thread() is self.thread:     # not run_inline's caller
-                self.nice = lower_thread_priority()           # visitors' page reruns go first
             trainer = self._factory(self.config, self.dataset)
             with self._lock:
                 self.trainer = trainer

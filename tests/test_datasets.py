@@ -5,7 +5,8 @@ import torch
 
 from gan_core import datasets
 from gan_core.job import TrainingJob
-from gan_core.train import TrainConfig, build_parser
+from gan_core.cli import build_parser
+from gan_core.train import TrainConfig
 from tests.contentfiles import CONTENT
 
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
