@@ -39,6 +39,7 @@ from . import latent
 from .data import to_image_array
 from .data import to_uint8 as _dc_to_uint8
 from .models import pggan as _pggan
+from .models.dcgan import DCGenerator, SubPixelRenderer
 from .models.pggan import PGGANGenerator, pixel_norm
 from .playground_state import DCGAN_SEFA_RANGE, MAX_SEED, MAX_SEMANTICS, PGGAN_SEFA_RANGE, LatentState
 from .playground_state import fmt as _fmt
@@ -63,6 +64,9 @@ class DCGANAdapter:
         self.generator = generator
         self.noise_size = int(generator.noise_size)
         self.image_size = int(generator.image_size)
+        # The same function with sub-pixel convs: ~2x faster for one face, ~3x for a grid
+        # (models/dcgan.py, subpixel_weights). The engine's generator is not trained further.
+        self.renderer = SubPixelRenderer(generator) if isinstance(generator, DCGenerator) else generator
 
     @staticmethod
     def render_device() -> str:
@@ -76,7 +80,7 @@ class DCGANAdapter:
         return self.image_size  # always the native size (it costs milliseconds anyway)
 
     def forward_uint8(self, codes: torch.Tensor, psi: float, size: int) -> np.ndarray:
-        images = _dc_to_uint8(self.generator(codes))         # (B, 3, H, W) uint8
+        images = _dc_to_uint8(self.renderer(codes))          # (B, 3, H, W) uint8
         return images.permute(0, 2, 3, 1).contiguous().numpy()
 
     def estimate_seconds(self, n: int, size: int, measured: dict[int, float]) -> float:

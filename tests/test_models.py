@@ -75,3 +75,21 @@ def test_bad_sizes_fail_clearly():
 def test_sefa_weight_is_the_first_layer():
     g = DCGenerator(noise_size=20, conv_dim=8)
     assert g.sefa_weight().shape == (8 * 4 * 16, 20)
+
+
+@pytest.mark.parametrize("image_size", [16, 32, 64])
+def test_the_subpixel_renderer_computes_the_same_faces(image_size):
+    from gan_core.models.dcgan import SubPixelRenderer
+
+    torch.manual_seed(0)
+    g = DCGenerator(noise_size=16, conv_dim=8, image_size=image_size)
+    for m in g.modules():           # statistics far from the defaults, so BatchNorm matters
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.normal_()
+            m.running_var.uniform_(0.5, 2.0)
+    g.eval()
+    z = torch.randn(6, 16)
+    with torch.no_grad():
+        expected, got = g(z), SubPixelRenderer(g)(z)
+    assert got.shape == expected.shape == (6, 3, image_size, image_size)
+    assert torch.allclose(got, expected, atol=1e-5), float((got - expected).abs().max())

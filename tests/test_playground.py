@@ -255,6 +255,13 @@ def test_bundled_faces64_engine_renders_64px_faces():
     assert face.shape == (64, 64, 3)
     assert engine.default_k == 5 and engine.sefa_range == DCGAN_SEFA_RANGE
     assert not np.array_equal(face, engine.face(LatentState(psi=0.5)))
+    # it draws with sub-pixel convs (models/dcgan.py): the generator's own pixels, within a rounding step
+    from gan_core.data import to_uint8
+
+    with torch.no_grad():
+        own = to_uint8(engine.generator(engine.code(LatentState()).reshape(1, -1)))[0].permute(1, 2, 0).numpy()
+    diff = np.abs(own.astype(int) - face.astype(int))
+    assert diff.max() <= 1 and (diff == 0).mean() > 0.99
 
 
 def test_time_estimates_follow_measurements():

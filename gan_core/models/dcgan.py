@@ -115,6 +115,55 @@ class DCGenerator(nn.Module, GeneratorFamily, library_name="gan_core",
         return self.linear_bn[0].weight.detach()
 
 
+def subpixel_weights(conv: nn.Conv2d) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """A 3x3 conv with 4x the output channels that, followed by pixel_shuffle(2), computes
+    exactly "nearest upsample x2, then `conv`" (5x5, stride 1, padding 2).
+
+    Output row 2i+a of the upsampled-then-convolved image only ever reads input rows
+    i-1, i, i+1: tap dy (-2..2) of phase a lands on input row i + floor((a + dy) / 2).
+    So each of the four (a, b) phases is a 3x3 conv of the small input whose taps are
+    sums of the 5x5 taps, and the four phases are interleaved by a pixel shuffle.
+    Same function, 36 % of the multiply-adds (4 x 9 taps at H x W instead of 25 at 2H x 2W).
+    """
+    w = conv.weight.detach()                                    # (out, in, 5, 5)
+    lands = torch.zeros(2, 3, 5, dtype=w.dtype)                 # lands[phase, input offset + 1, tap]
+    for phase in range(2):
+        for tap in range(5):
+            lands[phase, (phase + tap - 2) // 2 + 1, tap] = 1.0
+    k = torch.einsum("aud,bve,oide->oabiuv", lands, lands, w)   # (out, 2, 2, in, 3, 3)
+    k = k.reshape(w.shape[0] * 4, w.shape[1], 3, 3)             # channel o*4 + a*2 + b: pixel_shuffle's order
+    bias = None if conv.bias is None else conv.bias.detach().repeat_interleave(4)
+    return k.contiguous(), bias
+
+
+class SubPixelRenderer(nn.Module):
+    """A DCGenerator's eval-mode function, with each up-block as a sub-pixel conv (subpixel_weights).
+
+    For drawing faces (the latent playground): about half the time of the generator's own
+    forward on one CPU thread. Its conv weights are a snapshot: build a new one if the
+    generator is trained further (BatchNorm layers are shared, in eval mode).
+    """
+
+    def __init__(self, generator: DCGenerator):
+        super().__init__()
+        self.noise_size = generator.noise_size
+        self.top_channels = generator.top_channels
+        self.linear_bn = generator.linear_bn
+        self.blocks = nn.ModuleList()
+        self._weights = []
+        for i in range(generator.n_blocks):
+            block = getattr(generator, f"upconv{i + 1}")
+            self.blocks.append(nn.ModuleList([block.bn or nn.Identity(), block.act]))
+            self._weights.append(subpixel_weights(block.conv))
+
+    def forward(self, z):
+        x = self.linear_bn(z).view(-1, self.top_channels, 4, 4)
+        for (bn, act), (weight, bias) in zip(self.blocks, self._weights):
+            x = nn.functional.pixel_shuffle(nn.functional.conv2d(x, weight, bias, padding=1), 2)
+            x = act(bn(x))
+        return x
+
+
 class DCDiscriminator(nn.Module):
     """images (B, 3, image_size, image_size) -> logits (B,).
 
