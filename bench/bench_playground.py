@@ -3,7 +3,8 @@
     .venv/bin/python bench/bench_playground.py [--moves 30] [--threads 1] [--skip-pggan]
 
 1. faces64, direct: engine.code + engine.render (uncached: every move is a new
-   slider value) + the page's upscale to 512 and PNG encode. Also a cache hit,
+   slider value) + the page's PNG (64x64: the browser enlarges it for "nearest"),
+   and the Lanczos option's server-side upscale to 512 + PNG. Also a cache hit,
    and a move of the named Age slider ("keep gender" on) with SeFa on too.
 2. faces64, AppTest: a full rerun of pages/1_Playground.py after moving a
    SeFa slider (the whole script: widgets, render, PNG, link), as the server
@@ -48,7 +49,7 @@ def bench_direct(moves: int):
     engine = pg.LatentEngine(load_generator("faces64")[0], named=named_directions("faces64"))
     engine.face(pg.LatentState())  # warm-up: oneDNN picks kernels on the first call
     engine.directions(engine.default_k)
-    render, page_path = [], []
+    render, page_path, lanczos = [], [], []
     for i in range(moves):
         state = pg.LatentState(sefa=((0, round(-6 + 0.2 * (i % 60), 1)),), psi=1.0 - 0.01 * (i // 60))
         t0 = time.perf_counter()
@@ -56,14 +57,18 @@ def bench_direct(moves: int):
         render.append(time.perf_counter() - t0)
         state = replace(state, seed=1000 + i)  # a new latent again, now with the page's extras
         t0 = time.perf_counter()
-        png_bytes(upscale(engine.face(state), 512, "nearest"))
+        png_bytes(engine.face(state), compress_level=1)
         page_path.append(time.perf_counter() - t0)
+        state = replace(state, seed=3000 + i)
+        t0 = time.perf_counter()
+        png_bytes(upscale(engine.face(state), 512, "lanczos"), compress_level=1)
+        lanczos.append(time.perf_counter() - t0)
     named = []
     for i in range(moves):
         state = pg.LatentState(seed=2000 + i, named=(("age|gender", round(-5 + 0.1 * (i % 100), 1)),),
                                sefa=((0, 1.0),))
         t0 = time.perf_counter()
-        png_bytes(upscale(engine.face(state), 512, "nearest"))
+        png_bytes(engine.face(state), compress_level=1)
         named.append(time.perf_counter() - t0)
     hits = []
     for _ in range(moves):
@@ -72,7 +77,8 @@ def bench_direct(moves: int):
         hits.append(time.perf_counter() - t0)
     print("faces64 direct, per slider move:")
     print(f"  code + render (64x64, uncached)              {summary(render)}")
-    print(f"  + upscale to 512 + PNG encode                 {summary(page_path)}")
+    print(f"  + PNG of the 64x64 (what the page sends)      {summary(page_path)}")
+    print(f"  Lanczos instead: + upscale to 512 + PNG       {summary(lanczos)}")
     print(f"  named Age slider (keep gender) + SeFa + PNG   {summary(named)}")
     print(f"  cache hit (same latent again)                 {summary(hits)}")
 
