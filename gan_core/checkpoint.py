@@ -219,6 +219,8 @@ class GeneratorFamily(PyTorchModelHubMixin):
         the sum of every layer's output, which bounds the peak of a forward pass."""
         meta = cls.meta(kwargs, where)
         params = sum(p.numel() for p in meta.parameters())
+        if hasattr(cls, "layer_outputs"):        # the family can say it from the shapes alone
+            return params, 4 * sum(cls.layer_outputs(**kwargs, batch=ACTIVATION_BATCH))
         outputs = []
         hooks = [m.register_forward_hook(lambda _m, _i, out: outputs.append(out.numel()))
                  for m in meta.modules() if not list(m.children())]

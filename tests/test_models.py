@@ -93,3 +93,19 @@ def test_the_subpixel_renderer_computes_the_same_faces(image_size):
         expected, got = g(z), SubPixelRenderer(g)(z)
     assert got.shape == expected.shape == (6, 3, image_size, image_size)
     assert torch.allclose(got, expected, atol=1e-5), float((got - expected).abs().max())
+
+
+@pytest.mark.parametrize("kwargs", [dict(noise_size=8, conv_dim=4, image_size=16),
+                                    dict(noise_size=100, conv_dim=32, image_size=32),
+                                    dict(noise_size=128, conv_dim=16, image_size=64)])
+def test_layer_outputs_from_shapes_match_a_forward(kwargs):
+    """The loader's memory budget uses DCGenerator.layer_outputs; it must be what a forward produces."""
+    g = DCGenerator(**kwargs).eval()
+    outputs = []
+    hooks = [m.register_forward_hook(lambda _m, _i, out: outputs.append(out.numel()))
+             for m in g.modules() if not list(m.children())]
+    with torch.no_grad():
+        g(torch.randn(3, kwargs["noise_size"]))
+    for h in hooks:
+        h.remove()
+    assert DCGenerator.layer_outputs(**kwargs, batch=3) == outputs

@@ -114,6 +114,26 @@ class DCGenerator(nn.Module, GeneratorFamily, library_name="gan_core",
         """The (out_features, noise_size) matrix SeFa factorises: the first layer."""
         return self.linear_bn[0].weight.detach()
 
+    @staticmethod
+    def layer_outputs(noise_size: int = 100, conv_dim: int = 32, image_size: int = 32, batch: int = 1) -> list[int]:
+        """Elements of every leaf layer's output in one forward, in order, from the shapes alone.
+
+        What the loader's memory budget adds up before a model is built (checkpoint.cost):
+        a meta-device forward gives the same numbers but its first call imports torch's
+        decompositions, about 2 s on the first model a server loads.
+        """
+        n = _n_blocks(image_size)
+        top = conv_dim * 2 ** (n - 1)
+        channels = [top // 2**i for i in range(n)] + [3]
+        out = [batch * top * 16] * 3                         # linear, batch norm, ReLU
+        side = 4
+        for i in range(n):
+            side *= 2
+            out.append(batch * channels[i] * side * side)   # upsample
+            layers = 2 if i == n - 1 else 3                  # conv (+ batch norm) + activation
+            out += [batch * channels[i + 1] * side * side] * layers
+        return out
+
 
 def subpixel_weights(conv: nn.Conv2d) -> tuple[torch.Tensor, torch.Tensor | None]:
     """A 3x3 conv with 4x the output channels that, followed by pixel_shuffle(2), computes
