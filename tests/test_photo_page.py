@@ -8,7 +8,6 @@ import io
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -17,23 +16,14 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gan_core.data import to_uint8  # noqa: E402
-from gan_core.hub import load_generator  # noqa: E402
+from photos import face_photo  # noqa: E402
 
 PAGE = str(ROOT / "pages" / "1_Playground.py")
 STEPS = 3        # the view's refinement budget in these tests: wiring, not quality
 
 
 def photo_bytes(fmt="JPEG") -> bytes:
-    generator, _ = load_generator("faces64")
-    with torch.no_grad():
-        face = to_uint8(generator(torch.randn(1, 128, generator=torch.Generator().manual_seed(3))))[0]
-    big = Image.fromarray(face.permute(1, 2, 0).numpy()).resize((200, 200), Image.Resampling.BICUBIC)
-    canvas = Image.fromarray(np.random.default_rng(0).integers(70, 110, (480, 640, 3)).astype(np.uint8))
-    canvas.paste(big, (400, 60))
-    buf = io.BytesIO()
-    canvas.save(buf, format=fmt)
-    return buf.getvalue()
+    return face_photo(3, 200, (480, 640), (400, 60), noise_seed=0, noise=(70, 110), fmt=fmt)
 
 
 @pytest.fixture
@@ -122,12 +112,7 @@ def test_named_sliders_edit_the_photo_when_the_model_has_them(page, monkeypatch)
     d = torch.zeros(128)
     d[0] = 1.0
     monkeypatch.setattr(photo, "named_directions", lambda name: {"age": d, "gender": d.roll(1), "age|gender": d})
-    at = page
-    at.file_uploader(key="ph_upload").upload("me.png", photo_bytes("PNG"), "image/png").run()
-    before = images(at)
-    at.slider(key="ph_edit_named_age").set_value(4.0).run()
-    assert_clean(at)
-    assert images(at) != before
+    assert_the_age_slider_edits_the_photo(page, 4.0)
 
 
 def test_photo_text_exists_in_english_and_persian_with_the_same_placeholders():
@@ -156,9 +141,12 @@ def test_the_shipped_named_directions_edit_the_photo(page):
 
     if not photo.named_directions("faces64"):
         pytest.skip("this build ships no named directions for faces64")
-    at = page
+    assert_the_age_slider_edits_the_photo(page, 3.0)
+
+
+def assert_the_age_slider_edits_the_photo(at, value: float):
     at.file_uploader(key="ph_upload").upload("me.png", photo_bytes("PNG"), "image/png").run()
     before = images(at)
-    at.slider(key="ph_edit_named_age").set_value(3.0).run()
+    at.slider(key="ph_edit_named_age").set_value(value).run()
     assert_clean(at)
     assert images(at) != before

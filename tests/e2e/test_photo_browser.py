@@ -10,17 +10,13 @@ import re
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
-import torch
-from PIL import Image
 
 sync_api = pytest.importorskip("playwright.sync_api")
 from streamlit_server import ROOT  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
-from gan_core.data import to_uint8  # noqa: E402
-from gan_core.hub import load_generator  # noqa: E402
+from photos import face_photo  # noqa: E402
 
 WAIT_MS = 120_000
 APP_ENV = dict(GAN_PLAYGROUND_INVERT_STEPS="20")
@@ -28,14 +24,8 @@ VIEWPORT = {"width": 1400, "height": 2200}
 
 
 def photo_file(tmp_path) -> Path:
-    generator, _ = load_generator("faces64")
-    with torch.no_grad():
-        face = to_uint8(generator(torch.randn(1, 128, generator=torch.Generator().manual_seed(11))))[0]
-    big = Image.fromarray(face.permute(1, 2, 0).numpy()).resize((260, 260), Image.Resampling.BICUBIC)
-    canvas = Image.fromarray(np.random.default_rng(1).integers(70, 120, (720, 960, 3)).astype(np.uint8))
-    canvas.paste(big, (620, 90))
     path = tmp_path / "selfie.jpg"
-    canvas.save(path, format="JPEG", quality=92)
+    path.write_bytes(face_photo(11, 260, (720, 960), (620, 90), noise_seed=1, noise=(70, 120), quality=92))
     return path
 
 
