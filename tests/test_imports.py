@@ -138,3 +138,28 @@ def test_gan_core_never_imports_streamlit():
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
             offenders += [f"{path.relative_to(ROOT.parent)}: {n}" for n in names if n.split(".")[0] == "streamlit"]
     assert not offenders, "gan_core must not import Streamlit: " + ", ".join(offenders)
+
+
+def test_app_imports_what_plotly_peeks_at_before_any_page_runs():
+    """Plotly finds numpy and pandas with a bare sys.modules lookup (should_load=False).
+    Two sessions run in two threads: if one is still importing pandas when the other
+    draws a figure, that figure meets a half-built module and the page shows a traceback
+    (seen in CI on the theory page). The entry script importing them first prevents it,
+    and this keeps it so when plotly starts peeking at another module."""
+    import importlib.util
+    import re
+
+    import _plotly_utils
+    import plotly
+
+    peeked = set()
+    for package in (_plotly_utils, plotly):
+        for path in Path(package.__file__).parent.rglob("*.py"):
+            peeked |= set(re.findall(r'get_module\(\s*"([\w.]+)",\s*should_load=False', path.read_text()))
+    assert {"numpy", "pandas"} <= peeked   # the walk above still finds plotly's lookups
+    # a module that is not installed cannot be half-built (plotly peeks at sage.all too)
+    peeked = {name for name in peeked if importlib.util.find_spec(name.split(".")[0])}
+
+    app = ast.parse((ROOT.parent / "app.py").read_text())
+    imported = {alias.name for node in app.body if isinstance(node, ast.Import) for alias in node.names}
+    assert peeked <= imported, f"app.py must import {sorted(peeked - imported)} at module level"

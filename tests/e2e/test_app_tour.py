@@ -32,6 +32,7 @@ def test_every_page_opens_without_errors(page, app_url, path, heading):
     title = page.get_by_role("heading", name=heading) if heading else page.locator("h1").first
     sync_api.expect(title).to_be_visible(timeout=WAIT_MS)
     settle(page)   # the script run has finished: judge the page it drew
-    assert page.locator('[data-testid="stException"]').count() == 0, f"a traceback on /{path}"
+    errors = page.locator('[data-testid="stException"]')
+    assert errors.count() == 0, f"a traceback on /{path}:\n" + "\n".join(errors.all_inner_texts())
     OUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUT / f"{path or 'home'}.png"))
