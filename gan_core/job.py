@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import collections
 import copy
-import dataclasses
 import logging
 import math
 import os
@@ -37,17 +36,13 @@ import numpy as np
 import torch
 
 from .device import torch_threads
-from .train import FINAL_KINDS, StepEvent, TrainConfig, Trainer
+from .train import FINAL_KINDS, LOSS_KEYS, TrainConfig, Trainer
 
 log = logging.getLogger(__name__)
 
 # "error" is ours: the engine never yields it, a crash in the worker does.
 FINAL = (*FINAL_KINDS, "error")
 
-# What a step reports about the two networks: StepEvent's fields but its bookkeeping. They are
-# the live loss curves' columns here, and the study's stored losses (gan_core.study).
-LOSS_KEYS = tuple(f.name for f in dataclasses.fields(StepEvent)
-                  if f.name not in ("kind", "iteration", "its_per_sec", "elapsed"))
 
 # How long a job keeps training after its browser session disconnected.
 # Covers network blips; tests shorten it through the environment.

@@ -64,6 +64,15 @@ FIRST_FACES_ITERATION: dict[str, int] = {"fast": 250}
 # 1e-5 up to the course's failing 0.1. The CLI takes any value.
 LR_OPTIONS = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 4e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1)
 
+
+def format_lr(lr: float) -> str:
+    """How every page writes a learning rate: 0.1, 0.01, 0.001, then 5e-4, 2e-4, 1e-5.
+    Plain decimals as far as the course's grid goes, exponents below, where zeros hide the digit."""
+    if lr >= 1e-3:
+        return f"{lr:g}"
+    mantissa, exponent = f"{lr:.0e}".split("e")
+    return f"{mantissa}e-{int(exponent[1:])}"
+
 DEFAULT = "fast"           # the preset the Train page and `--preset` examples start from
 COURSE_NAME = "course"
 

@@ -38,7 +38,7 @@ import torch
 
 from . import data as gdata
 from . import metrics
-from .job import LOSS_KEYS
+from .train import LOSS_KEYS
 # The study's definition, here too, so `study.BASE_CONFIG`, `study.run_by_name(...)` read as before.
 from .study_design import (BASE_CONFIG, CHECKPOINT_EVERY, DEFAULT_ITERATIONS, EVAL_SEED, FACTORS,  # noqa: F401
                            GRID_SIDE, LOSS_EVERY, N_FIRST_LOSSES, RECORDS_DIR, RUN_ORDER, STUDY_FIELDS,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .job import LOSS_KEYS
+from .train import LOSS_KEYS
 from .metrics import nearest_training_distance
 from .study_design import GRID_SIDE, N_FIRST_LOSSES, RECORDS_DIR, run_list
 from .train import TrainConfig

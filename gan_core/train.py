@@ -142,6 +142,12 @@ class StepEvent(Event):
     elapsed: float = 0.0
 
 
+# What a step reports about the two networks: StepEvent's fields but its bookkeeping. They are
+# the live loss curves' columns (gan_core.job) and the study's stored losses (gan_core.study).
+LOSS_KEYS = tuple(f.name for f in dataclasses.fields(StepEvent)
+                  if f.name not in ("kind", "iteration", "its_per_sec", "elapsed"))
+
+
 @dataclass
 class SamplesEvent(Event):
     images: np.ndarray | None = None   # uint8 (N, 3, H, W), fixed noise, whole run

@@ -158,3 +158,12 @@ def test_the_course_pages_buttons_open_the_named_preset():
     tr.init_state(state)
     assert handoff.pending_train_prefill(state) is None      # consumed
     assert state["tr_preset"] == tr.CUSTOM
+
+
+def test_every_learning_rate_label_reads_back_as_its_value():
+    # the Train page, the toy lab and the experiment labels all write lrs with format_lr: a label
+    # typed into the CLI's --lr must give the same run, and two choices never share a label
+    labels = [presets.format_lr(v) for v in presets.LR_OPTIONS]
+    assert [float(s) for s in labels] == list(presets.LR_OPTIONS)
+    assert len(set(labels)) == len(labels)
+    assert presets.format_lr(5e-4) == "5e-4" and presets.format_lr(0.001) == "0.001"

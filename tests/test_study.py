@@ -170,7 +170,7 @@ def test_the_tolerance_survives_a_change_of_rounding_and_catches_a_change_of_set
 
 
 def test_committed_records_store_the_losses_a_step_reports_now():
-    from gan_core.job import LOSS_KEYS
+    from gan_core.train import LOSS_KEYS
 
     for record in committed():
         assert list(record["losses"]) == ["iteration", *LOSS_KEYS]

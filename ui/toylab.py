@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from gan_core.losses import LOSSES
-from gan_core.presets import LR_OPTIONS
+from gan_core.presets import LR_OPTIONS, format_lr
 from gan_core.toylab import PRESETS, TOY_DATASETS, ToyLab, ToyLabConfig, arrow_segments
 from ui.i18n import labels, t
 
@@ -100,10 +100,6 @@ def init_state(key: str, default_preset: str) -> None:
         ss[_k(key, "speed")] = DEFAULT_SPEED
 
 
-def _fmt_lr(v: float) -> str:
-    return f"{v:.0e}".replace("e-0", "e-")
-
-
 def _controls(key: str) -> None:
     cb = {"on_change": _on_settings, "args": (key,)}
     c1, c2, c3, c4 = st.columns(4)
@@ -115,8 +111,8 @@ def _controls(key: str) -> None:
                  key=_k(key, "loss"), **cb)
     c4.select_slider(t("toylab.d_iters"), options=list(range(1, 11)), key=_k(key, "d_iters"), **cb)
     c1, c2, c3, c4 = st.columns(4)
-    c1.select_slider(t("toylab.lr"), options=LR_OPTIONS, format_func=_fmt_lr, key=_k(key, "lr"), **cb)
-    c2.select_slider(t("toylab.lr_d"), options=LR_OPTIONS, format_func=_fmt_lr, key=_k(key, "lr_d"), **cb)
+    c1.select_slider(t("toylab.lr"), options=LR_OPTIONS, format_func=format_lr, key=_k(key, "lr"), **cb)
+    c2.select_slider(t("toylab.lr_d"), options=LR_OPTIONS, format_func=format_lr, key=_k(key, "lr_d"), **cb)
     c3.select_slider(t("toylab.width"), options=WIDTHS, key=_k(key, "width"), **cb)
     with c4:
         st.checkbox(t("toylab.sn"), key=_k(key, "sn"), **cb)

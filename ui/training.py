@@ -78,10 +78,10 @@ def bounds(cloud: bool) -> Bounds:
 
 
 def format_lr(v) -> str:
+    """A learning rate as presets.format_lr writes it; the D menu's "same as G", translated."""
     if isinstance(v, str):
         return t("train.lr_d_same") if v == SAME_AS_G else v
-    mantissa, exponent = f"{v:.0e}".split("e")
-    return f"{v:g}" if v >= 1e-3 else f"{mantissa}e-{int(exponent[1:])}"
+    return presets.format_lr(v)
 
 
 def nearest(options, value):
