@@ -73,6 +73,7 @@ def format_lr(lr: float) -> str:
     mantissa, exponent = f"{lr:.0e}".split("e")
     return f"{mantissa}e-{int(exponent[1:])}"
 
+
 DEFAULT = "fast"           # the preset the Train page and `--preset` examples start from
 COURSE_NAME = "course"
 

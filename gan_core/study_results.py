@@ -14,10 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .train import LOSS_KEYS
 from .metrics import nearest_training_distance
 from .study_design import GRID_SIDE, N_FIRST_LOSSES, RECORDS_DIR, run_list
-from .train import TrainConfig
+from .train import LOSS_KEYS, TrainConfig
 
 SUMMARY_KEYS = ("name", "factor", "value_label", "final_swd", "best_swd", "best_swd_iteration",
                 "status", "diverged_at", "iterations_run", "wall_time_s", "its_per_sec")
