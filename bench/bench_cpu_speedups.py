@@ -2,7 +2,7 @@
 
     python bench/bench_cpu_speedups.py [--rounds 5] [--burst 8] [--compile]
 
-Each variant trains the fast preset's networks (gan_core.presets.FAST, iterations of
+Each variant trains the fast preset's networks (gan_core.training.presets.FAST, iterations of
 one D and one G step) in short bursts, interleaved round-robin with the baseline
 in the same process, so a load change hits every variant alike; the ratio
 variant/baseline is the median over rounds. The load average is printed.
@@ -25,9 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from gan_core import presets  # noqa: E402
-from gan_core.datasets import load_dataset  # noqa: E402
-from gan_core.train import Trainer  # noqa: E402
+from gan_core.data import load_dataset  # noqa: E402
+from gan_core.training import (
+    Trainer,  # noqa: E402
+    presets,  # noqa: E402
+)
 
 
 def load() -> str:

@@ -20,9 +20,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gan_core import data  # noqa: E402
 from gan_core.hub import load_generator  # noqa: E402
-from gan_core.losses import get_loss  # noqa: E402
 from gan_core.models import DCDiscriminator, DCGenerator  # noqa: E402
-from gan_core.train import TrainConfig, Trainer  # noqa: E402
+from gan_core.training import (  # noqa: E402
+    TrainConfig,
+    Trainer,
+    get_loss,  # noqa: E402
+)
 
 
 def bare_loop_its(images, seconds, batch=64):

@@ -4,7 +4,7 @@
     python bench/bench_first_faces.py --presets fast,course --seconds 10,20,30
     python bench/bench_first_faces.py --presets fast --its-only --seconds 20 --threads 2 --compete 1
 
-Each preset of gan_core.presets trains on the 329 emoji faces (seed 0, the preset's own
+Each preset of gan_core.training.presets trains on the 329 emoji faces (seed 0, the preset's own
 grid frequency, as on the Train page) until the training clock reaches each checkpoint;
 there the score is the SWD (x1e3; gan_core.metrics.swd, as the Trainer's metric: 329
 images from fixed noise vs the 329 emoji; lower is better; emoji are recognisable from
@@ -34,10 +34,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch  # noqa: E402
 
 from gan_core import data as gdata  # noqa: E402
-from gan_core import metrics, presets  # noqa: E402
-from gan_core.datasets import load_dataset  # noqa: E402
+from gan_core import metrics
+from gan_core.data import load_dataset  # noqa: E402
 from gan_core.device import device_name, resolve_device  # noqa: E402
-from gan_core.train import Trainer  # noqa: E402
+from gan_core.training import (
+    Trainer,  # noqa: E402
+    presets,  # noqa: E402
+)
 
 FACES_SWD = 70.0    # below this the emoji read as faces (issue 14)
 

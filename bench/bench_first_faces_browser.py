@@ -7,7 +7,7 @@ browser; how good is the sample grid the page shows 10, 20, 30 and 60 s later?
 
 What happens: `streamlit run app.py` on a free loopback port (tests/e2e/streamlit_server.py),
 Debian's chromium (headless, driven by Playwright) opens the Train page, leaves every setting
-as it is (the default preset, gan_core.presets.DEFAULT) and clicks "Start training". At each
+as it is (the default preset, gan_core.training.presets.DEFAULT) and clicks "Start training". At each
 checkpoint (wall-clock seconds after the click, so the worker's start-up counts, as it does
 for a visitor) the script reads what the page shows: the step on the progress bar, the grid's
 caption ("Fixed noise at iteration N") and the exact PNG bytes of the grid's <img> (fetched
@@ -50,11 +50,14 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
+from streamlit_server import CHROMIUM_ARGS, streamlit_app  # noqa: E402
 
 from gan_core import data as gdata  # noqa: E402
-from gan_core import metrics, presets  # noqa: E402
-from gan_core.train import Trainer  # noqa: E402
-from streamlit_server import CHROMIUM_ARGS, streamlit_app  # noqa: E402
+from gan_core import metrics
+from gan_core.training import (
+    Trainer,  # noqa: E402
+    presets,  # noqa: E402
+)
 
 FACES_SWD = 70.0
 WAIT_MS = 60_000          # any single wait on the page (a busy 2-core machine)
@@ -177,7 +180,7 @@ def replay(shots: list[dict]) -> tuple[dict[int, dict], torch.Tensor]:
     """The page's run again in this process, scored at each iteration whose grid the page showed."""
     # The page's own widget defaults -> its exact TrainConfig. (Imported outside a page, ui/'s
     # st.cache_data prints two harmless "No runtime found" warnings at exit.)
-    from ui import training as tr
+    from ui.train import settings as tr
 
     config = tr.config_from_values(dict(tr.WIDGET_DEFAULTS))
     wanted = sorted({s["grid_it"] for s in shots if s["grid_it"]})

@@ -3,7 +3,7 @@
     python bench/bench_invert.py [--n 200] [--n-long 50] [--long-steps 500] [--threads 1]
 
 Two sets: held-out real faces (the face model's fixed split, never trained on:
-gan_core.train.holdout_split, as bench/eval_faces.py) and generated faces
+gan_core.data.holdout_split, as bench/eval_faces.py) and generated faces
 (their z is known, so they are perfectly representable: the ceiling). For each:
 
   (a) random z, best of 1,000     (what "no inversion" gets)
@@ -12,7 +12,7 @@ gan_core.train.holdout_split, as bench/eval_faces.py) and generated faces
   (d) long refinement             (--long-steps, on the first --n-long faces)
 
 Quality is computed in batches (the same maths as one at a time, see
-gan_core.invert.invert_batch); time is measured separately, one face at a
+gan_core.faces.invert_batch); time is measured separately, one face at a
 time as the app runs it, with the load average next to it (the machine is shared).
 """
 
@@ -28,10 +28,12 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gan_core import data  # noqa: E402
-from gan_core import invert as inv  # noqa: E402
-from gan_core.datasets import load_dataset  # noqa: E402
+from gan_core import faces as inv  # noqa: E402
+from gan_core.data import (
+    holdout_split,  # noqa: E402
+    load_dataset,  # noqa: E402
+)
 from gan_core.hub import load_generator  # noqa: E402
-from gan_core.train import holdout_split  # noqa: E402
 
 DEFAULT_ZIP = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "faces64.zip"
 

@@ -44,7 +44,7 @@ def summary(times) -> str:
 
 def bench_direct(moves: int):
     from gan_core.hub import load_generator
-    from gan_core.latent import named_directions
+    from gan_core.playground import named_directions
 
     engine = pg.LatentEngine(load_generator("faces64")[0], named=named_directions("faces64"))
     engine.face(pg.LatentState())  # warm-up: oneDNN picks kernels on the first call

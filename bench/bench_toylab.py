@@ -30,12 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import plotly.io as pio  # noqa: E402
 import torch  # noqa: E402
 
-# ui.toylab's figure builders read the language from the (absent) Streamlit
+# ui.theory.toylab's figure builders read the language from the (absent) Streamlit
 # session; that falls back to English, with a warning per call we silence.
 logging.getLogger("streamlit").setLevel(logging.ERROR)
 
-from gan_core.toylab import PRESETS, ToyLab  # noqa: E402
-from ui.toylab import coverage_figure, loss_figure, surface_figure  # noqa: E402
+from gan_core.theory import PRESETS, ToyLab  # noqa: E402
+from ui.theory.toylab import coverage_figure, loss_figure, surface_figure  # noqa: E402
 
 
 def timed(fn, seconds: float, min_calls: int = 3) -> tuple[float, int]:

@@ -40,8 +40,8 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from gan_core.train import Trainer  # noqa: E402
-from ui import training as tr  # noqa: E402
+from gan_core.training import Trainer  # noqa: E402
+from ui.train import settings as tr  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -52,7 +52,7 @@ CONFIGS = {
     "small": ({"tr_conv_dim": 16, "tr_batch_size": 32, "tr_sample_every": 25},
               [("conv_dim", ["Home", "ArrowRight"], "16"), ("Batch size", ["End", "ArrowLeft", "ArrowLeft"], "32"),
                ("Sample grid every", ["Home", "ArrowRight", "ArrowRight"], "25")]),
-    # the page's defaults (gan_core.presets.DEFAULT), as the browser sees them untouched
+    # the page's defaults (gan_core.training.presets.DEFAULT), as the browser sees them untouched
     "course": ({}, []),
 }
 DEFAULT_ITERATIONS = {"small": 200, "course": 80}

@@ -9,7 +9,7 @@ against the held-out photos. Several --model values (e.g. an older copy of the
 folder) are measured against the same real sets in one run.
 
 The held-out set is the same fixed split the training run used
-(gan_core.train.holdout_split with its fixed seed), so the images the model
+(gan_core.data.holdout_split with its fixed seed), so the images the model
 is measured against were never shown to it. Also prints real-vs-real (held-out
 vs as many training images) as the floor the metric can reach at this N.
 """
@@ -24,10 +24,15 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gan_core import data, metrics  # noqa: E402
-from gan_core.datasets import load_dataset  # noqa: E402
+from gan_core import (
+    data,
+    metrics,  # noqa: E402
+)
+from gan_core.data import (
+    holdout_split,  # noqa: E402
+    load_dataset,  # noqa: E402
+)
 from gan_core.hub import load_generator  # noqa: E402
-from gan_core.train import holdout_split  # noqa: E402
 
 DEFAULT_ZIP = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "faces64.zip"
 

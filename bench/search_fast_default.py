@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gan_core import data as gdata  # noqa: E402
 from gan_core import metrics  # noqa: E402
-from gan_core.datasets import load_dataset  # noqa: E402
-from gan_core.train import TrainConfig, Trainer  # noqa: E402
+from gan_core.data import load_dataset  # noqa: E402
+from gan_core.training import TrainConfig, Trainer  # noqa: E402
 
 COURSE = dict(dataset="emoji", loss="lsgan", lr=5e-4, batch_size=16, seed=0, sample_every=0, threads=1)
 SN = dict(spectral_norm=True, d_batch_norm=False, d_activation="leaky")

@@ -1,12 +1,11 @@
-"""The command line: `python -m gan_core.train ...` (and `python -m gan_core.cli ...`).
+"""The `train` command: `python -m gan_core train ...` (also `python -m gan_core.train ...`).
 
-    python -m gan_core.train --data emoji --loss lsgan --lr 2e-4 --iterations 2000 --out runs/demo
-    python -m gan_core.train --preset fast --iterations 500 --out runs/fast   # a preset, flags override it
+    python -m gan_core train --data emoji --loss lsgan --lr 2e-4 --iterations 2000 --out runs/demo
+    python -m gan_core train --preset fast --iterations 500 --out runs/fast   # a preset, flags override it
 
-It lives apart from the training loop so that train.py imports neither the
-Hub code (save_generator, push_to_hub) nor the presets, which import train.py:
-no import circle (tests/test_imports.py). train.py's `__main__` block hands
-over to `main` here, so the documented command is unchanged.
+Every run in the app is one TrainConfig, and every TrainConfig is one of these commands
+(`TrainConfig.cli_command()` writes it). It sits above the training loop, the presets and the
+Hub code it ties together, and nothing in gan_core imports it.
 """
 
 from __future__ import annotations
@@ -20,15 +19,16 @@ from pathlib import Path
 
 import torch
 
-from . import datasets
-from .losses import LOSSES
-from .train import TrainConfig, Trainer, recompute_bn_stats
+from .data import registry as datasets
+from .training.config import TrainConfig
+from .training.loop import Trainer, recompute_bn_stats
+from .training.losses import LOSSES
 
 
 def save_run(trainer: Trainer, out: str | Path, card: str | None = None, fp16: bool = False,
              extra: dict | None = None) -> Path:
     """Write the trained generator as a model folder that hub.load_generator reads."""
-    from .hub import save_generator
+    from .hub.files import save_generator
 
     extra = {"iterations_trained": trainer.iteration, **(extra or {})}
     if trainer.G_ema is not None:   # a model that ships gets the full 40 x 128 standing statistics
@@ -47,14 +47,14 @@ def _bool_flag(parser, name, help_):
 
 def build_parser(base: TrainConfig | None = None) -> argparse.ArgumentParser:
     """The CLI; `base` (a preset) supplies the defaults that flags override."""
-    from .presets import PRESETS
+    from .training.presets import PRESETS
 
     d = base or TrainConfig()
     p = argparse.ArgumentParser(
         prog="python -m gan_core.train",
         description="Train a GAN with gan_core (the same engine as the app's Train page).")
     p.add_argument("--preset", choices=list(PRESETS), default=None,
-                   help="start from a named configuration (gan_core/presets.py); other flags override it")
+                   help="start from a named configuration (gan_core/training/presets.py); other flags override it")
     p.add_argument("--data", default=d.dataset,
                    help=" | ".join([*datasets.names(datasets.BUILTIN, datasets.TOY, datasets.ONLINE),
                                     "PATH.zip", "FOLDER"]))
@@ -108,7 +108,7 @@ def config_from_args(args) -> TrainConfig:
 
 def parse_args(argv=None):
     """Arguments with the defaults of `--preset NAME` when given (flags still override)."""
-    from .presets import PRESETS
+    from .training.presets import PRESETS
 
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--preset", choices=list(PRESETS), default=None)
@@ -167,7 +167,7 @@ def main(argv=None) -> int:
         save_run(trainer, out, fp16=args.fp16)
         print(f"model saved to {out} (load it with gan_core.hub.load_generator({str(out)!r}))", file=sys.stderr)
         if args.push_to_hub:
-            from .hub import push_to_hub
+            from .hub.files import push_to_hub
 
             url = push_to_hub(out, args.push_to_hub)
             print(f"pushed to {url}", file=sys.stderr)

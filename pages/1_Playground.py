@@ -15,10 +15,14 @@ page_setup(i18n.t("playground.page_title"), "🎚️")
 
 from gan_core import playground as pg  # noqa: E402  (after set_page_config)
 from gan_core.hub import REGISTRY  # noqa: E402
-from ui import playground as ui  # noqa: E402
-from ui import playground_views as views  # noqa: E402
 from ui.i18n import t  # noqa: E402
-from ui.photo import photo_view  # noqa: E402
+from ui.playground import (
+    controls,  # noqa: E402
+    picker,  # noqa: E402
+    share,  # noqa: E402
+    views,  # noqa: E402
+)
+from ui.playground.photo import photo_view  # noqa: E402
 
 ss = st.session_state
 
@@ -35,16 +39,16 @@ def latent_views(tabs: dict) -> None:
         st.rerun()                     # a view changed the seed: the controls outside must follow
     try:
         with st.sidebar:
-            state = ui.latent_controls(engine, model.source, seed)
-            st.caption(ui.dims_caption(engine, state))
+            state = controls.latent_controls(engine, model.source, seed)
+            st.caption(controls.dims_caption(engine, state))
         scene = views.Scene(model, engine, seed, curated, state, engine.code(state),
-                            ui.sync_link(state, engine, model.shareable))
+                            share.sync_link(state, engine, model.shareable))
     except Exception as exc:  # no traceback on screen: say what failed and stop here
         st.error(t("playground.start_failed", error=f"{type(exc).__name__}: {str(exc)[:300]}"))
         return
     for view, tab in tabs.items():
         if tab.open:
-            with tab, ui.errors_shown(t(f"playground.view_names.{view}")):
+            with tab, share.errors_shown(t(f"playground.view_names.{view}")):
                 views.VIEWS[view](scene)
 
 
@@ -52,41 +56,41 @@ st.title(t("playground.title"))
 st.caption(t("playground.intro"))
 
 # A shared link: read once per browser session, before any widget is drawn.
-link_state = ui.first_run_state(known_models=list(REGISTRY))
+link_state = share.first_run_state(known_models=list(REGISTRY))
 
 try:
     with st.sidebar:
-        model = ui.model_picker("pg", on_switch=lambda old, new: ui.forget_sliders("pg"))
-        engine = ui.engine_for(model)
+        model = picker.model_picker("pg", on_switch=lambda old, new: controls.forget_sliders("pg"))
+        engine = picker.engine_for(model)
         if link_state is not None:
             fitted, more = engine.fit_state(link_state)
             ss["pg_notes"] = ss.get("pg_notes", []) + more
-            ui.apply_state(fitted)
+            controls.apply_state(fitted)
 
         st.subheader(t("playground.seed"))
         curated = pg.curated_seeds(model.info.name)
-        seed = ui.seed_control("pg", curated, default=pg.default_seed(model.info.name))
+        seed = controls.seed_control("pg", curated, default=pg.default_seed(model.info.name))
 except Exception as exc:  # no traceback on screen: say what failed and stop here
     st.error(t("playground.start_failed", error=f"{type(exc).__name__}: {str(exc)[:300]}"))
     st.stop()
 
 if ss.get("pg_notes"):
-    st.warning(t("playground.link_notes") + "\n\n" + "\n".join(f"- {ui.link_note(n)}" for n in ss["pg_notes"]))
+    st.warning(t("playground.link_notes") + "\n\n" + "\n".join(f"- {share.link_note(n)}" for n in ss["pg_notes"]))
     st.button(t("playground.dismiss"), key="pg_notes_ok", on_click=lambda: ss.pop("pg_notes", None))
 
 st.markdown(t("playground.model_line", label=model.label, arch=model.info.architecture.upper(),
               size=engine.image_size, n=engine.noise_size))
-licence = ui.licence_note(model.info)
+licence = share.licence_note(model.info)
 if licence:
     st.caption(f"{t('playground.licence_title')} {licence}")
-ui.bias_audit(model.source if model.shareable else "")
+controls.bias_audit(model.source if model.shareable else "")
 
 VIEW_KEYS = [*views.VIEWS, "photo"]
-ui.settle_view(VIEW_KEYS)      # a view chosen in the other language (or by a button) opens here too
+share.settle_view(VIEW_KEYS)      # a view chosen in the other language (or by a button) opens here too
 # Only the open tab runs (on_change="rerun"); a tab switch is a whole-page run.
-tabs = dict(zip(VIEW_KEYS, st.tabs([ui.view_label(v) for v in VIEW_KEYS], key="pg_view", on_change="rerun")))
+tabs = dict(zip(VIEW_KEYS, st.tabs([share.view_label(v) for v in VIEW_KEYS], key="pg_view", on_change="rerun")))
 photo_tab = tabs.pop("photo")
 if photo_tab.open:             # the photo view has its own sliders: it does not read the sidebar's
-    with photo_tab, ui.errors_shown(t("playground.view_names.photo")):
+    with photo_tab, share.errors_shown(t("playground.view_names.photo")):
         photo_view(model, engine)
 latent_views(tabs)

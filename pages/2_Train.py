@@ -1,8 +1,8 @@
 """Train a GAN: pick data and settings, start a run, watch it learn (or fail) live.
 
-The run trains in a worker thread (gan_core.job.TrainingJob); this page only
-lays out its sections: settings (ui/training.py, ui/train_data.py), then
-start/stop, the live panel, keeping and comparing runs (ui/train_run.py).
+The run trains in a worker thread (gan_core.jobs.TrainingJob); this page only
+lays out its sections: settings (ui/train/settings.py, ui/train/data.py), then
+start/stop, the live panel, keeping and comparing runs (ui/train/run.py).
 One training runs per server.
 """
 
@@ -15,10 +15,10 @@ i18n.init()
 page_setup(i18n.t("train.page_title"), "🏋️")
 
 from gan_core.device import resolve_device  # noqa: E402
-from ui import train_run as run  # noqa: E402
-from ui import training as tr  # noqa: E402
 from ui.common import cloud_mode  # noqa: E402
 from ui.i18n import t  # noqa: E402
+from ui.train import run  # noqa: E402
+from ui.train import settings as tr  # noqa: E402
 
 ss = st.session_state
 prefill_notes = tr.init_state(ss)

@@ -1,7 +1,7 @@
 """Experiments: the course's hyperparameter study, re-run with numbers.
 
 Everything shown comes from results/course_study/ (written by
-`python -m gan_core.study`); gan_core.study_results reads and compares the
+`python -m gan_core.study`); gan_core.study.results reads and compares the
 runs, ui.experiments loads them, words and draws them, this page only lays
 them out. The user's own runs from the Train page can be compared with the study's.
 """
@@ -15,8 +15,10 @@ from ui.i18n import t
 
 page_setup(t("experiments.page_title"), "🧪")
 
-from gan_core import study_design as design  # noqa: E402  (after set_page_config)
-from gan_core import study_results as results  # noqa: E402
+from gan_core.study import (
+    design,  # noqa: E402  (after set_page_config)
+    results,  # noqa: E402
+)
 from ui import experiments as ex  # noqa: E402
 from ui import i18n  # noqa: E402
 

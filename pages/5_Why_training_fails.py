@@ -6,11 +6,11 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from gan_core import theory
-from gan_core.toylab import arrow_segments
+from gan_core.theory import arrow_segments
 from ui import i18n
 from ui.common import page_setup
 from ui.i18n import t
-from ui.toylab import toy_lab
+from ui.theory.toylab import toy_lab
 
 i18n.init()
 page_setup(t("fails.page_title"), "⚠️")

@@ -9,7 +9,7 @@ from gan_core import theory
 from ui import i18n
 from ui.common import page_setup
 from ui.i18n import t
-from ui.toylab import toy_lab
+from ui.theory.toylab import toy_lab
 
 i18n.init()
 page_setup(t("wgan.page_title"), "🚚")

@@ -3,9 +3,10 @@
 import streamlit as st
 
 from gan_core import theory
-from ui import course, handoff, i18n
+from ui import handoff, i18n
 from ui.common import page_setup
 from ui.i18n import t
+from ui.theory import course
 
 i18n.init()
 page_setup(t("course.page_title"), "🧱")

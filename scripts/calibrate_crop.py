@@ -7,7 +7,7 @@ best, and set in the middle of a grey canvas twice their size: UTKFace faces
 fill the crop, and a detector box cannot reach past the image edge, so without
 the margin the boxes that fit would be a biased, smaller sample) and prints the
 box width and centre as fractions of the crop: the inverse gives FRAME_SCALE
-and FRAME_DY in gan_core/invert.py.
+and FRAME_DY in gan_core/faces/photo.py.
 """
 
 import argparse
@@ -17,11 +17,11 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import torch
+import torch  # noqa: F401
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from gan_core import invert  # noqa: E402
+from gan_core.faces import photo as invert  # noqa: E402
 
 DEFAULT_ZIP = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "faces64.zip"
 

@@ -2,7 +2,7 @@
 
     python scripts/faces64_named_directions.py [--zip ../shared/data/faces64.zip] [--n 6000]
 
-1. Scores n random faces G(z) with the attribute model (gan_core.attributes) and
+1. Scores n random faces G(z) with the attribute model (gan_core.faces.attributes) and
    fits a linear boundary in z per attribute: age (least squares) and P(female)
    (logistic); the conditional "age|gender" and "gender|age" are each normal
    projected orthogonal to the other.
@@ -26,10 +26,10 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gan_core import attributes as A  # noqa: E402
-from gan_core import latent  # noqa: E402
+from gan_core.data import holdout_split  # noqa: E402
+from gan_core.faces import attributes as A  # noqa: E402
 from gan_core.hub import load_generator  # noqa: E402
-from gan_core.train import holdout_split  # noqa: E402
+from gan_core.playground import directions as latent  # noqa: E402
 
 
 def fmt(e):

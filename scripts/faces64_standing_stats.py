@@ -5,7 +5,7 @@
 The shipped weights are the training run's EMA copy, whose batch-norm running
 statistics had been copied from the live generator: they did not belong to the
 EMA weights, and the faces came out washed out. This recomputes them with
-gan_core.train.recompute_bn_stats (40 batches of 128 random codes, the same
+gan_core.training.recompute_bn_stats (40 batches of 128 random codes, the same
 procedure the trainer now runs before every save) and rewrites the folder in
 place: weights unchanged (fp16), statistics fp32, plus before/after grids.
 """
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gan_core import data  # noqa: E402
 from gan_core.hub import load_folder, save_generator  # noqa: E402
-from gan_core.train import recompute_bn_stats  # noqa: E402
+from gan_core.training import recompute_bn_stats  # noqa: E402
 from gan_core.viz import make_grid, save_png  # noqa: E402
 
 
@@ -53,7 +53,7 @@ def main():
                                                           "library", "train_config")}
     extra["bn_statistics"] = "standing"
     extra["bn_statistics_note"] = ("running statistics recomputed for the EMA weights with "
-                                   "gan_core.train.recompute_bn_stats(batches=40, batch_size=128, seed=0)")
+                                   "gan_core.training.recompute_bn_stats(batches=40, batch_size=128, seed=0)")
     save_generator(folder, generator, train_config=config.get("train_config"), card=None, fp16=True, extra=extra)
     print(f"recomputed {n} batch-norm layers; grids: samples_before_standing_stats.png, samples_8x8.png")
     print("pixel mean change of the seed-0 grid:", float(np.abs(after.astype(float) - before).mean()))

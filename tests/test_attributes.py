@@ -6,11 +6,18 @@ import numpy as np
 import pytest
 import torch
 
-from gan_core import attributes as A
+from gan_core.faces import attributes as A
 from gan_core.hub import load_generator
-from gan_core.latent import named_directions, named_info, seed_to_z
 from gan_core.models.pggan import PGGANGenerator, pixel_norm
-from gan_core.playground import LatentEngine, LatentState, decode_query_params, encode_query_params
+from gan_core.playground import (
+    LatentEngine,
+    LatentState,
+    decode_query_params,
+    encode_query_params,
+    named_directions,
+    named_info,
+    seed_to_z,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,9 +15,8 @@ import re
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from contentfiles import CONTENT, flat_keys
+from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -268,7 +267,7 @@ def test_link_notes_are_said_in_persian(monkeypatch):
     """content/en.json playground.notes mirrors gan_core's wording exactly (it is how the page
     recognises a note), and every note reads in Persian without English prose."""
     from ui import i18n
-    from ui import playground as ui
+    from ui.playground import share as ui
 
     notes = engine_link_notes()
     keys = set()

@@ -10,8 +10,10 @@ import pytest
 import torch
 from PIL import Image, ImageFile
 
-from gan_core import data, datasets, image_uploads
-from gan_core.image_uploads import Limits, LoadReport
+from gan_core import data
+from gan_core.data import Limits, LoadReport
+from gan_core.data import registry as datasets
+from gan_core.data import uploads as image_uploads
 
 # ---------------------------------------------------------------------------
 # helpers: every test file is generated in memory

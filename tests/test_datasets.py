@@ -3,10 +3,10 @@
 import pytest
 import torch
 
-from gan_core import datasets
-from gan_core.job import TrainingJob
 from gan_core.cli import build_parser
-from gan_core.train import TrainConfig
+from gan_core.data import registry as datasets
+from gan_core.jobs import TrainingJob
+from gan_core.training import TrainConfig
 from tests.contentfiles import CONTENT
 
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")

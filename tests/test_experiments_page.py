@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gan_core import study_results
+from gan_core.study import results as study_results
+from gan_core.training import TrainConfig
 from ui import handoff
-from gan_core.train import TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "3_Experiments.py")
@@ -72,7 +72,7 @@ def test_rerun_live_sets_the_train_prefill(page):
 
 
 def kept(label, config, curves, timeline):
-    from gan_core.job import Snapshot
+    from gan_core.jobs import Snapshot
 
     snap = Snapshot(status="done", iteration=timeline[-1][0], total=timeline[-1][0], label=label, config=config,
                     curves=curves, timeline=timeline)
@@ -124,7 +124,8 @@ def test_the_pages_english_table_words_are_the_readmes():
     import inspect
 
     from contentfiles import CONTENT
-    from gan_core.study_report import headline_cells
+
+    from gan_core.study import headline_cells
 
     defaults = {k: p.default for k, p in inspect.signature(headline_cells).parameters.items() if k != "record"}
     assert {k: CONTENT["en"]["experiments"]["table"][k] for k in defaults} == defaults

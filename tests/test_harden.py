@@ -20,13 +20,21 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gan_core import image_uploads  # noqa: E402
-from gan_core import checkpoint, hub  # noqa: E402
-from gan_core.hub import ModelLoadError, checkpoint_zip_bytes, load_checkpoint_zip, save_generator  # noqa: E402
+from gan_core import (
+    checkpoint,
+    hub,  # noqa: E402
+)
+from gan_core.data import uploads as image_uploads  # noqa: E402
+from gan_core.hub import (  # noqa: E402
+    ModelLoadError,
+    checkpoint_zip_bytes,
+    load_checkpoint_zip,
+    save_generator,
+)
 from gan_core.models import DCGenerator  # noqa: E402
-from ui import train_data  # noqa: E402
-from ui import training as tr  # noqa: E402
 from ui import uploads  # noqa: E402
+from ui.train import data as train_data  # noqa: E402
+from ui.train import settings as tr  # noqa: E402
 
 PLAYGROUND = str(ROOT / "pages" / "1_Playground.py")
 TRAIN = str(ROOT / "pages" / "2_Train.py")
@@ -371,7 +379,7 @@ def test_closed_tabs_sessions_are_reaped_after_their_reconnect_time(monkeypatch)
 
 
 def test_an_unexpected_model_load_failure_shows_no_server_path(monkeypatch):
-    from ui import playground as ui_pg
+    from ui.playground import picker as ui_pg
 
     def broken(source, _progress=None):
         raise OSError("[Errno 5] /srv/app/.cache/secret/model.safetensors")

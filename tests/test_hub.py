@@ -6,11 +6,17 @@ import zipfile
 
 import pytest
 import torch
+from hubcache import populate_hf_cache
 
 from gan_core import hub
-from gan_core.hub import ModelLoadError, load_checkpoint_zip, load_generator, save_generator
+from gan_core.hub import remote as hub_remote
+from gan_core.hub import (
+    ModelLoadError,
+    load_checkpoint_zip,
+    load_generator,
+    save_generator,
+)
 from gan_core.models import DCGenerator
-from hubcache import populate_hf_cache
 
 
 def small_generator(seed=0, **kw):
@@ -77,7 +83,7 @@ def test_probe_bounds_the_wait_when_the_network_is_dead(monkeypatch, tmp_path):
 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
     monkeypatch.setattr(constants, "ENDPOINT", "https://hub.invalid")
-    hub._probe_cache.clear()
+    hub_remote._probe_cache.clear()
     t0 = time.monotonic()
     with pytest.raises(hub.HubUnreachableError):
         load_generator("hf:nobody/does-not-exist", cache_dir=tmp_path)
@@ -167,7 +173,7 @@ def test_online_errors_become_clear_messages(monkeypatch, tmp_path):
     import huggingface_hub
     from huggingface_hub import errors as herr
 
-    monkeypatch.setattr(hub, "hub_reachable", lambda timeout=1.5: True)
+    monkeypatch.setattr(hub_remote, "hub_reachable", lambda timeout=1.5: True)
 
     class FakeResponse:
         status_code = 404

@@ -1,4 +1,4 @@
-"""Your photo → crop → latent code: gan_core.invert and gan_core.encoder.
+"""Your photo → crop → latent code: gan_core.faces and gan_core.faces.encoder.
 
 Synthetic photos are generated faces pasted into larger pictures, so where the
 face is (and what a perfect crop looks like) is known exactly.
@@ -15,13 +15,20 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gan_core import invert as inv  # noqa: E402
+from gan_core import faces as inv  # noqa: E402
+from gan_core.faces import photo as photo_mod  # noqa: E402
 from gan_core.data import to_uint8  # noqa: E402
-from gan_core.encoder import Encoder, EncoderConfig, load_encoder, save_encoder, train_encoder  # noqa: E402
+from gan_core.faces import (  # noqa: E402
+    Encoder,
+    EncoderConfig,
+    load_encoder,
+    save_encoder,
+    train_encoder,
+)
 from gan_core.hub import load_generator  # noqa: E402
 from gan_core.models.dcgan import DCGenerator  # noqa: E402
 
-needs_opencv = pytest.mark.skipif(inv._cascade() is None, reason="opencv-python-headless is not installed")
+needs_opencv = pytest.mark.skipif(photo_mod._cascade() is None, reason="opencv-python-headless is not installed")
 
 
 @pytest.fixture(scope="module")

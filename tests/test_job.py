@@ -6,12 +6,22 @@ import time
 import numpy as np
 import pytest
 import torch
+from tinytrain import data16, tiny_config
 
 from gan_core import hub
-from gan_core.job import (FINAL, Series, Snapshot, Timeline, TrainingJob, TrainingSlot, checkpoint_zip,
-                          format_duration, model_info_for, timeline_gif)
-from gan_core.train import FinalEvent, StepEvent
-from tinytrain import data16, tiny_config
+from gan_core.jobs import (
+    FINAL,
+    Series,
+    Snapshot,
+    Timeline,
+    TrainingJob,
+    TrainingSlot,
+    checkpoint_zip,
+    format_duration,
+    model_info_for,
+    timeline_gif,
+)
+from gan_core.training import FinalEvent, StepEvent
 
 
 def tiny(**kw):

@@ -4,7 +4,14 @@ import pytest
 import torch
 import torch.nn as nn
 
-from gan_core.latent import apply_directions, lerp, seed_to_z, sefa_directions, slerp, truncate
+from gan_core.playground import (
+    apply_directions,
+    lerp,
+    seed_to_z,
+    sefa_directions,
+    slerp,
+    truncate,
+)
 
 
 class StubGenerator(nn.Module):

@@ -2,9 +2,9 @@ import math
 
 import pytest
 import torch
-
 from contentfiles import CONTENT, flat_keys
-from gan_core.losses import LOSSES, GANLoss, get_loss, gradient_penalty, loss_class
+
+from gan_core.training import LOSSES, GANLoss, get_loss, gradient_penalty, loss_class
 
 REAL = torch.tensor([0.5, 2.0, -1.0])
 FAKE = torch.tensor([0.0, -3.0, 1.5])

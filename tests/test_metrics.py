@@ -8,6 +8,7 @@ import torch
 
 from gan_core import metrics
 from gan_core.metrics import ModeCoverage, SWDResult, diversity, mode_coverage, swd
+from gan_core.metrics import sliced_wasserstein as swd_module
 
 
 def blobs(n, size, seed):
@@ -159,7 +160,7 @@ def _reference_laplacian(img, n_levels):
 def test_laplacian_pyramid_matches_the_papers_definition():
     images = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(0)) * 255
     for level in range(3):
-        ours = metrics._pyramid_level(images, level, n_levels=3)
+        ours = swd_module._pyramid_level(images, level, n_levels=3)
         for i in range(2):
             for c in range(3):
                 reference = _reference_laplacian(images[i, c].double().numpy(), 3)[level]
@@ -175,7 +176,7 @@ def test_sliced_wasserstein_of_a_shifted_gaussian_matches_theory():
     mu *= shift / mu.norm()
     a, b = torch.randn(20000, d, generator=g), torch.randn(20000, d, generator=g) + mu
     expected = shift * math.exp(math.lgamma(d / 2) - math.lgamma((d + 1) / 2)) / math.sqrt(math.pi)
-    ours = metrics._sliced_wasserstein(a, b, 512, 4, torch.Generator().manual_seed(1))
+    ours = swd_module._sliced_wasserstein(a, b, 512, 4, torch.Generator().manual_seed(1))
     assert ours == pytest.approx(expected, rel=0.04)
 
 
@@ -186,13 +187,13 @@ def test_16_bit_radix_sort_agrees_with_a_float_sort():
     a, b = heavy(5000), 1.05 * heavy(5000)
     gen = torch.Generator().manual_seed(1)
     total = 0.0
-    for size in metrics._split(512, 4):  # the same directions, in the same order, as the metric draws them
+    for size in swd_module._split(512, 4):  # the same directions, in the same order, as the metric draws them
         dirs = torch.randn(147, size, generator=gen)
         dirs /= dirs.norm(dim=0, keepdim=True)
         sorted_a, sorted_b = torch.sort(a @ dirs, dim=0).values, torch.sort(b @ dirs, dim=0).values
         total += (sorted_a - sorted_b).abs().double().mean(dim=0).sum().item()
     exact = total / 512
-    assert metrics._sliced_wasserstein(a, b, 512, 4, torch.Generator().manual_seed(1)) == pytest.approx(exact, rel=1e-4)
+    assert swd_module._sliced_wasserstein(a, b, 512, 4, torch.Generator().manual_seed(1)) == pytest.approx(exact, rel=1e-4)
 
 
 # -- mode coverage -----------------------------------------------------------------

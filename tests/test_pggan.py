@@ -17,8 +17,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gan_core.models import pggan
 from gan_core.data import to_image_array
+from gan_core.models import pggan
 from gan_core.models.pggan import PGGANGenerator, load_pggan_state_dict
 
 R2 = math.sqrt(2.0)

@@ -28,7 +28,7 @@ def photo_bytes(fmt="JPEG") -> bytes:
 
 @pytest.fixture
 def page(monkeypatch):
-    from ui import photo
+    from ui.playground import photo
 
     monkeypatch.setattr(photo, "STEPS", STEPS)
     monkeypatch.setattr(photo, "REFINE_MORE_STEPS", 2)
@@ -106,8 +106,8 @@ def test_a_photo_without_a_face_is_centred_with_a_warning(page):
 
 
 def test_named_sliders_edit_the_photo_when_the_model_has_them(page, monkeypatch):
-    """gan_core.latent.named_directions (issue 12) may or may not be in this build: stand in for it."""
-    from ui import photo
+    """gan_core.playground.named_directions (issue 12) may or may not be in this build: stand in for it."""
+    from ui.playground import photo
 
     d = torch.zeros(128)
     d[0] = 1.0
@@ -137,7 +137,7 @@ def test_camera_picture_is_reconstructed_too(page):
 
 
 def test_the_shipped_named_directions_edit_the_photo(page):
-    from ui import photo
+    from ui.playground import photo
 
     if not photo.named_directions("faces64"):
         pytest.skip("this build ships no named directions for faces64")

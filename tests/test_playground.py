@@ -6,13 +6,23 @@ import numpy as np
 import pytest
 import torch
 
-from gan_core.latent import seed_to_z
 from gan_core.models.dcgan import DCGenerator
 from gan_core.models.pggan import PGGANGenerator, pixel_norm
 from gan_core.playground import (
-    DCGAN_SEFA_RANGE, DEFAULT_MODEL, MAX_SEED, PGGAN_SEFA_RANGE, LatentEngine, LatentState,
-    curated_seeds, decode_query_params, default_seed, encode_query_params, grid_seeds,
-    latent_npy_bytes, licence_note,
+    DCGAN_SEFA_RANGE,
+    DEFAULT_MODEL,
+    MAX_SEED,
+    PGGAN_SEFA_RANGE,
+    LatentEngine,
+    LatentState,
+    curated_seeds,
+    decode_query_params,
+    default_seed,
+    encode_query_params,
+    grid_seeds,
+    latent_npy_bytes,
+    licence_note,
+    seed_to_z,
 )
 
 KNOWN = ("faces64", "pggan-celebahq-1024")

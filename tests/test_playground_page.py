@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT))  # the page imports ui.* and gan_core.* from the r
 from gan_core.hub import ModelInfo  # noqa: E402
 from gan_core.models.dcgan import DCGenerator  # noqa: E402
 from gan_core.models.pggan import PGGANGenerator  # noqa: E402
-from ui.playground import HUB_OPTION  # noqa: E402
+from ui.playground.picker import HUB_OPTION  # noqa: E402
 
 PAGE = str(ROOT / "pages" / "1_Playground.py")
 
@@ -255,7 +255,7 @@ def test_sliders_survive_a_visit_to_another_page():
 def _loader_script():
     import streamlit as st
 
-    from ui.playground import ModelLoadError, load_with_progress
+    from ui.playground.picker import ModelLoadError, load_with_progress
 
     for source in ("slow-model", "broken-model"):
         try:
@@ -267,7 +267,7 @@ def _loader_script():
 def test_load_with_progress_returns_the_model_and_turns_failures_into_messages(monkeypatch):
     import time
 
-    import ui.playground
+    import ui.playground.picker
 
     reports = []
 
@@ -280,7 +280,7 @@ def test_load_with_progress_returns_the_model_and_turns_failures_into_messages(m
             raise RuntimeError("disk full")
         return "generator", source
 
-    monkeypatch.setattr(ui.playground, "load_model", fake_load_model)
+    monkeypatch.setattr(ui.playground.picker, "load_model", fake_load_model)
     at = AppTest.from_function(_loader_script, default_timeout=60).run()
     assert not at.exception
     assert at.markdown[0].value == "loaded slow-model"
@@ -321,7 +321,7 @@ def test_keep_the_other_one_shows_the_conditional_directions_measured_effect():
     at = run_page(session={"pg_keep": True})
     assert_clean(at)
     captions = [c.value for c in at.caption if "years on average" in c.value]
-    from gan_core.latent import named_info
+    from gan_core.playground import named_info
 
     e = named_info("faces64")["effects"]["age|gender"]           # the shipped measurement, not the plain age one
     assert captions and f"{e['age_mean'] / e['distance']:+.1f} years" in captions[0]

@@ -1,4 +1,4 @@
-"""gan_core.presets: one definition per preset, read by the Train page, the study, the theory
+"""gan_core.training.presets: one definition per preset, read by the Train page, the study, the theory
 page and the CLI; the device choice (GPU when present) checked without a GPU."""
 
 import dataclasses
@@ -9,11 +9,11 @@ import pytest
 import torch
 
 from gan_core import device as gdevice
-from gan_core import presets, study, theory
+from gan_core import study, theory
 from gan_core.cli import config_from_args, parse_args
-from gan_core.train import TrainConfig, Trainer
+from gan_core.training import TrainConfig, Trainer, presets
 from ui import handoff
-from ui import training as tr
+from ui.train import settings as tr
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING_FIELDS = ("dataset", "image_size", "noise_size", "conv_dim", "loss", "lr", "lr_d", "beta1", "beta2",
@@ -53,7 +53,7 @@ def test_every_preset_reaches_the_page_exactly_and_fits_the_cloud_bounds():
 def test_every_presets_learning_rates_are_on_the_sliders():
     # One grid of learning rates for the Train page's sliders and the toy lab's: a preset whose lr
     # were not on it would open with a snapped, different value.
-    from gan_core.toylab import PRESETS as TOY_PRESETS
+    from gan_core.theory import PRESETS as TOY_PRESETS
 
     for config in (*presets.PRESETS.values(), *TOY_PRESETS.values()):
         assert config.lr in presets.LR_OPTIONS and config.lr_d in (None, *presets.LR_OPTIONS), config
@@ -137,7 +137,7 @@ def test_cuda_available_survives_a_broken_driver(monkeypatch):
 
 
 def test_worker_threads_default_to_one_and_follow_the_environment(monkeypatch):
-    from gan_core.job import TrainingJob
+    from gan_core.jobs import TrainingJob
 
     monkeypatch.delenv(gdevice.THREADS_ENV, raising=False)
     assert TrainingJob(TrainConfig()).threads == 1

@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from gan_core import study, study_results
-from gan_core.train import TrainConfig, Trainer
+from gan_core import study
+from gan_core.study import results as study_results
+from gan_core.study import run as study_run
+from gan_core.training import TrainConfig, Trainer
 
 RESULTS = Path(__file__).resolve().parent.parent / "results" / "course_study"
 
@@ -50,7 +52,7 @@ def json_key(config: TrainConfig) -> tuple:
 def test_unknown_run_name_is_a_clear_error():
     with pytest.raises(ValueError, match="no study run named 'lr_7'"):
         study.run_by_name("lr_7")
-    assert study.main(["--out", "unused", "--only", "lr_7"]) == 2
+    assert study_run.main(["--out", "unused", "--only", "lr_7"]) == 2
 
 
 def test_run_one_writes_a_valid_record(tmp_path):
@@ -170,7 +172,7 @@ def test_the_tolerance_survives_a_change_of_rounding_and_catches_a_change_of_set
 
 
 def test_committed_records_store_the_losses_a_step_reports_now():
-    from gan_core.train import LOSS_KEYS
+    from gan_core.training import LOSS_KEYS
 
     for record in committed():
         assert list(record["losses"]) == ["iteration", *LOSS_KEYS]
@@ -232,7 +234,7 @@ def test_user_runs_from_the_train_page_are_normalised_and_bad_entries_skipped():
 
 
 def test_the_train_pages_archived_runs_are_read_too():
-    from gan_core.job import Snapshot
+    from gan_core.jobs import Snapshot
 
     grid = np.zeros((10, 10, 3), np.uint8)
     snap = Snapshot(status="diverged", iteration=20, total=50, label="run 1 · lr 0.1",

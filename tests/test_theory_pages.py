@@ -5,9 +5,8 @@ import time
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from contentfiles import CONTENT, flat_keys
+from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

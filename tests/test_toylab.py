@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from gan_core.losses import LOSSES
-from gan_core.toylab import PRESETS, ToyLab, ToyLabConfig, arrow_segments
-
+from gan_core.theory import PRESETS, ToyLab, ToyLabConfig, arrow_segments
+from gan_core.training import LOSSES
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")   # conftest.py says why
 

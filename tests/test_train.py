@@ -3,11 +3,11 @@ import threading
 import numpy as np
 import pytest
 import torch
+from tinytrain import data16, tiny_config
 
 from gan_core.cli import main
-from gan_core.losses import LOSSES
-from gan_core.train import FINAL_KINDS, TrainConfig, Trainer, holdout_split
-from tinytrain import data16, tiny_config
+from gan_core.data import holdout_split
+from gan_core.training import FINAL_KINDS, LOSSES, TrainConfig, Trainer
 
 
 def tiny(**kw):
@@ -206,7 +206,7 @@ def test_ema_generator_has_standing_batch_norm_statistics():
 def test_recompute_bn_stats_is_reproducible_and_leaves_the_global_rng_alone():
     from gan_core.models import DCGenerator
     from gan_core.models.mlp import MLPGenerator
-    from gan_core.train import recompute_bn_stats
+    from gan_core.training import recompute_bn_stats
 
     g = DCGenerator(noise_size=8, conv_dim=4, image_size=16).eval()
     torch.manual_seed(0)

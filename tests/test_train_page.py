@@ -1,4 +1,4 @@
-"""The Train page: wiring checks with AppTest, plus the page's pure helpers (ui/training.py).
+"""The Train page: wiring checks with AppTest, plus the page's pure helpers (ui/train/settings.py).
 
 Most runs train synchronously: `sync_training` makes the Start callback train
 inline (TrainingJob.run_inline), so one click ends with the final state. One test
@@ -13,21 +13,21 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import torch
 import pytest
 import streamlit as st
+import torch
+from contentfiles import CONTENT
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from contentfiles import CONTENT
-from gan_core import datasets, presets
-from gan_core.train import TrainConfig
+from gan_core.data import registry as datasets
+from gan_core.training import TrainConfig, presets
 from ui import handoff
-from ui import train_charts as charts
-from ui import train_data
-from ui import train_messages as msg
-from ui import train_run
-from ui import training as tr
+from ui.train import charts
+from ui.train import data as train_data
+from ui.train import messages as msg
+from ui.train import run as train_run
+from ui.train import settings as tr
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "2_Train.py")
@@ -342,7 +342,7 @@ def test_long_curves_are_drawn_smoothed_over_the_faint_raw_values():
 
 def engine_messages():
     """(message, detail) pairs straight from the Trainer's own divergence checks, one per cause and advice."""
-    from gan_core.train import SamplesEvent, Trainer
+    from gan_core.training import SamplesEvent, Trainer
 
     out = []
     for config in (TrainConfig(lr=0.1), TrainConfig(loss="bce"), TrainConfig()):
@@ -383,7 +383,7 @@ def test_divergence_messages_are_said_again_from_the_engines_facts(monkeypatch):
 
 
 def test_durations_busy_and_upload_summaries_follow_the_language(monkeypatch):
-    from gan_core.job import SlotStatus, format_duration
+    from gan_core.jobs import SlotStatus, format_duration
     from tests.test_bilingual import english_prose
     from ui import i18n
 

@@ -5,7 +5,7 @@ For the tests that train (test_train, test_job); each says its own grid settings
 
 import torch
 
-from gan_core.train import TrainConfig
+from gan_core.training import TrainConfig
 
 TINY = dict(dataset="shapes", image_size=16, conv_dim=4, noise_size=8, batch_size=8, iterations=20, seed=0)
 

@@ -63,7 +63,7 @@ def load_model(source: str, _progress=None):
     _progress(done_bytes, total_bytes) is called during a Hub download (the
     leading underscore keeps it out of the cache key). It may run on a
     download thread, so it should record numbers, not draw Streamlit elements:
-    ui.playground.load_with_progress polls them and draws the bar.
+    ui.playground.picker.load_with_progress polls them and draws the bar.
     """
     from gan_core.hub import load_generator
 
@@ -73,3 +73,19 @@ def load_model(source: str, _progress=None):
 def session_models() -> dict:
     """Models trained in this browser session (name -> (generator, info)), e.g. from the Train page."""
     return st.session_state.setdefault("session_models", {})
+
+
+def session_is_connected():
+    """A thread-safe callable telling whether this browser session is still connected, or
+    None outside a real server (AppTest, scripts). Uses Streamlit internals: kept here, alone."""
+    try:
+        from streamlit import runtime
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        if ctx is None or not runtime.exists():
+            return None
+        rt, session_id = runtime.get_instance(), ctx.session_id
+        return lambda: rt.is_active_session(session_id)
+    except Exception:   # internals moved: train without the check rather than not at all
+        return None

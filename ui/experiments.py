@@ -1,6 +1,6 @@
 """The Experiments page's logic: loading the study's records, grids, tables and figures.
 
-gan_core.study_results reads and compares the runs (gan_core.study_design says
+gan_core.study.results reads and compares the runs (gan_core.study.design says
 what the study is); this module caches them for Streamlit, puts them in the
 page's language and draws the curves; pages/3_Experiments.py only lays them out.
 Labels come from content/<lang>.json (section "experiments").
@@ -17,10 +17,8 @@ import streamlit as st
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from gan_core import study_design as design
-from gan_core import study_results as results
 from gan_core.metrics import training_nn_distance
-from gan_core.study_report import headline_cells
+from gan_core.study import design, headline_cells, results
 from gan_core.viz import smooth, upscale
 from ui import handoff
 from ui.common import ROOT
@@ -119,7 +117,7 @@ TABLE_COLUMNS = ("run", "factor", "final", "best", "diverged", "iterations", "wa
 
 
 def results_table(records: list[dict]) -> tuple[list[dict], dict]:
-    """The headline table (gan_core.study_report's cells, in the page's language) and its column formats."""
+    """The headline table (gan_core.study.report's cells, in the page's language) and its column formats."""
     col = {k: t(f"experiments.table.{k}") for k in TABLE_COLUMNS}
     words = {k: t(f"experiments.table.{k}") for k in ("base", "diverged_yes", "diverged_no")}
     rows = [{col[k]: v for k, v in headline_cells(r, **words).items() if k in col} for r in records]

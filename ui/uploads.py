@@ -89,37 +89,3 @@ def dropped_note(names: list[str]) -> str:
     shown = ", ".join(n.removeprefix("uploaded ") for n in names)
     return i18n.t("harden.uploads_dropped", names=shown, n=MAX_UPLOADED_MODELS)
 
-
-def read_images(pairs, size: int, where=None) -> Outcome:
-    """The Train page's image upload through the boundary, with a progress bar while it decodes.
-
-    The bar's updates are Streamlit calls, so a rerun or a closed tab interrupts the
-    decoding there; should_stop also asks the runtime whether the session is still connected.
-    """
-    import time
-
-    import streamlit as st
-
-    from ui.train_data import handle_uploads
-    from ui.train_run import session_is_connected
-
-    bar = (where or st).empty()
-    shown = [0.0]
-    connected = session_is_connected()
-
-    def progress(seen, total):
-        now = time.monotonic()
-        if now - shown[0] < 0.25:          # a few updates a second, not one per file
-            return
-        shown[0] = now
-        text = i18n.t("harden.decoding", seen=seen, total=total if total else "?")
-        bar.progress(min(seen / total, 1.0) if total else 0.0, text=text)
-
-    def should_stop():
-        return connected is not None and not connected()
-
-    try:
-        return guarded(handle_uploads, pairs, size, progress=progress, should_stop=should_stop,
-                       what=i18n.t("harden.the_upload"))
-    finally:
-        bar.empty()

@@ -1,0 +1,20 @@
+"""Trainings run for the app, away from the page that shows them (no Streamlit here).
+
+* job.py: `TrainingJob`, a run in a background thread, and the `Snapshot` a page polls.
+* slot.py: `TrainingSlot`, one training per server process.
+* series.py: bounded loss curves and the timeline of sample grids.
+* results.py: what a finished run hands on (a frozen generator, a checkpoint zip, a GIF).
+"""
+
+from .series import Series, Thinned, Timeline
+from .job import (DEFAULT_GRACE_S, FINAL, GRACE_ENV, LIVENESS_EVERY_S, MEASURE_BUDGET, Snapshot,
+                  TrainingJob, describe_error, disconnect_grace_s, error_kind, format_duration)
+from .slot import SlotStatus, TrainingSlot
+from .results import checkpoint_zip, model_info_for, timeline_gif, trained_copy
+
+__all__ = [
+    "Thinned", "Series", "Timeline", "FINAL", "GRACE_ENV", "DEFAULT_GRACE_S", "LIVENESS_EVERY_S",
+    "MEASURE_BUDGET", "disconnect_grace_s", "Snapshot", "format_duration", "error_kind", "describe_error",
+    "TrainingJob", "SlotStatus", "TrainingSlot", "trained_copy", "checkpoint_zip", "timeline_gif",
+    "model_info_for"
+]

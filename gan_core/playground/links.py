@@ -1,0 +1,224 @@
+"""Share links: a `LatentState` <-> URL query parameters.
+
+`encode_query_params` writes only what differs from the defaults;
+`decode_query_params` never raises: it returns the state it could trust plus
+one note per value it had to ignore (the page shows them, in the visitor's
+language: content/*.json `playground.notes` mirror these sentences).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from .state import (
+    ANY_SEFA,
+    DEFAULT_MODEL,
+    DIM_MAX,
+    DIM_MIN,
+    MAX_DIMS,
+    MAX_PARAM_CHARS,
+    MAX_SEED,
+    MAX_SEMANTICS,
+    NAMED_MAX,
+    NAMED_MIN,
+    PSI_MAX,
+    PSI_MIN,
+    LatentState,
+    default_seed,
+)
+from .state import fmt as _fmt
+
+_PARAM_KEYS = ("model", "seed", "psi", "dims", "sefa", "k", "named")
+_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz|")
+# Streamlit's own parameters: never ours to judge.
+_STREAMLIT_KEYS = ("embed", "embed_options", "lang")  # lang: the app-wide language (ui.i18n)
+
+
+def _pairs_text(pairs) -> str:
+    """((key, value), ...) -> 'key:value,...', zeros left out (a slider at rest needs no entry)."""
+    return ",".join(f"{i}:{_fmt(v)}" for i, v in pairs if v != 0)
+
+
+def encode_query_params(state: LatentState, *, default_k: int | None = None,
+                        shareable_model: bool = True) -> dict[str, str]:
+    """The URL parameters of a state; values equal to the defaults are left out.
+
+    shareable_model=False (a model trained in this browser session, which no
+    one else can load) leaves the model out: the link then opens the default.
+    """
+    out: dict[str, str] = {}
+    if shareable_model and state.model != DEFAULT_MODEL:
+        out["model"] = state.model
+    model = state.model if shareable_model else DEFAULT_MODEL
+    if state.seed != default_seed(model):
+        out["seed"] = str(int(state.seed))
+    if state.psi != 1.0:
+        out["psi"] = _fmt(state.psi)
+    dims = _pairs_text(sorted(state.dims))
+    if dims:
+        out["dims"] = dims
+    sefa = _pairs_text(sorted(state.sefa))
+    if sefa:
+        out["sefa"] = sefa
+    if state.k is not None and state.k != default_k:
+        out["k"] = str(int(state.k))
+    named = _pairs_text(sorted(state.named))
+    if named:
+        out["named"] = named
+    return out
+
+
+def _finite(text: str) -> float:
+    value = float(text)  # ValueError on text; accepts "nan"/"inf", refused next
+    if not math.isfinite(value):
+        raise ValueError("not finite")
+    return value
+
+
+def _int(text: str) -> int:
+    text = text.strip()
+    if not text.lstrip("+").isdigit():  # refuses "1e3", "1.5", "-3", "0x10"
+        raise ValueError("not a whole number")
+    return int(text)
+
+
+def _valid_model(name: str, known_models) -> bool:
+    if name in known_models:
+        return True
+    if name.startswith("hf:"):
+        from ..hub.files import ModelLoadError
+        from ..hub.remote import parse_hub_source
+
+        try:
+            parse_hub_source(name)
+            return True
+        except ModelLoadError:
+            return False
+    return False
+
+
+def _name(text: str) -> str:
+    """A named direction's key: lower-case letters and '|' ("age|gender"), at most 40."""
+    if not text or not set(text) <= _NAME_CHARS or len(text) > 40:
+        raise ValueError("not a direction name")
+    return text
+
+
+_INDEX_FORM = "index:value, for example 3:1.5"
+_NAME_FORM = "name:value, for example age:1.5"
+
+
+def _parse_pairs(text: str, what: str, key, form: str, lo: float, hi: float, notes: list, *,
+                 index_limit: int | None = None, max_pairs: int | None = None,
+                 echo_chars: int | None = None) -> tuple[tuple, ...]:
+    """'key:value,key:value' -> sorted ((key, value), ...), the last value of a key winning.
+
+    key parses the text before ':' (ValueError if malformed). Every entry that
+    cannot be used is dropped with one note: malformed, index at or past
+    index_limit, value outside [lo, hi], or more than max_pairs keys.
+    """
+    pairs: dict = {}
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        shown = repr(item if echo_chars is None else item[:echo_chars])
+        key_text, sep, value_text = item.partition(":")
+        try:
+            if not sep:
+                raise ValueError
+            k, value = key(key_text), _finite(value_text)
+        except ValueError:
+            notes.append(f"Ignored {what} entry {shown} from the link: expected {form}.")
+            continue
+        if index_limit is not None and k >= index_limit:
+            notes.append(f"Ignored {what} entry {shown} from the link: the index must be below {index_limit}.")
+            continue
+        if not lo <= value <= hi:
+            notes.append(f"Ignored {what} entry {shown} from the link: the value must be between "
+                         f"{_fmt(lo)} and {_fmt(hi)}.")
+            continue
+        if max_pairs is not None and len(pairs) >= max_pairs and k not in pairs:
+            notes.append(f"Ignored {what} entry {shown} from the link: at most {max_pairs} are allowed.")
+            continue
+        pairs[k] = value
+    return tuple(sorted(pairs.items()))
+
+
+def decode_query_params(params: Mapping[str, object], known_models=(DEFAULT_MODEL,),
+                        noise_limit: int = 4096) -> tuple[LatentState, list[str]]:
+    """URL parameters -> (state, notes). Never raises.
+
+    Every parameter that cannot be trusted (text where a number belongs, a
+    seed out of range, NaN, an unknown model, an absurdly long value) is left
+    at its default and explained in one note for the user. Checks that need
+    the loaded model (a dimension beyond its noise size, a SeFa value beyond
+    its range) are `fit_state`'s job.
+    """
+    notes: list[str] = []
+    values: dict[str, str] = {}
+    for key, raw in params.items():
+        if isinstance(raw, (list, tuple)):  # a repeated parameter: the last one wins, as in Streamlit
+            raw = raw[-1] if raw else ""
+        text = str(raw)
+        if key in _STREAMLIT_KEYS:
+            continue
+        if key not in _PARAM_KEYS:
+            notes.append(f"Ignored the unknown link parameter {str(key)[:40]!r}.")
+            continue
+        if len(text) > MAX_PARAM_CHARS:
+            notes.append(f"Ignored the link parameter {key!r}: its value is {len(text)} characters long.")
+            continue
+        values[key] = text
+
+    model = DEFAULT_MODEL
+    if "model" in values:
+        name = values["model"].strip()
+        if _valid_model(name, known_models):
+            model = name
+        else:
+            notes.append(f"Ignored model={name[:80]!r} from the link: no such model here "
+                         "(models trained in someone else's browser session cannot be shared); "
+                         "showing the bundled faces model.")
+
+    seed = default_seed(model)
+    if "seed" in values:
+        try:
+            value = _int(values["seed"])
+            if value > MAX_SEED:
+                raise ValueError
+            seed = value
+        except ValueError:
+            notes.append(f"Ignored seed={values['seed'][:40]!r} from the link: a seed is a whole number "
+                         f"between 0 and {MAX_SEED}.")
+
+    psi = 1.0
+    if "psi" in values:
+        try:
+            value = _finite(values["psi"])
+            if not PSI_MIN <= value <= PSI_MAX:
+                raise ValueError
+            psi = value
+        except ValueError:
+            notes.append(f"Ignored psi={values['psi'][:40]!r} from the link: truncation ψ is a number "
+                         f"between {_fmt(PSI_MIN)} and {_fmt(PSI_MAX)}.")
+
+    k = None
+    if "k" in values:
+        try:
+            value = _int(values["k"])
+            if not 1 <= value <= MAX_SEMANTICS:
+                raise ValueError
+            k = value
+        except ValueError:
+            notes.append(f"Ignored k={values['k'][:40]!r} from the link: the number of semantic sliders "
+                         f"is a whole number between 1 and {MAX_SEMANTICS}.")
+
+    dims = _parse_pairs(values.get("dims", ""), "dims", _int, _INDEX_FORM, DIM_MIN, DIM_MAX, notes,
+                        index_limit=noise_limit, max_pairs=MAX_DIMS)
+    sefa = _parse_pairs(values.get("sefa", ""), "sefa", _int, _INDEX_FORM, -ANY_SEFA, ANY_SEFA, notes,
+                        index_limit=MAX_SEMANTICS, max_pairs=MAX_SEMANTICS)
+    named = _parse_pairs(values.get("named", ""), "named", _name, _NAME_FORM, NAMED_MIN, NAMED_MAX, notes,
+                         echo_chars=60)
+    return LatentState(model=model, seed=seed, psi=psi, dims=dims, sefa=sefa, k=k, named=named), notes

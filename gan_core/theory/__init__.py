@@ -1,0 +1,37 @@
+"""Pure computations behind the theory pages' figures (no Streamlit, no plotting). Each returns
+numbers or arrays a page draws, small enough for a test to check against the paper's formula.
+
+* divergences.py: the optimal discriminator, JSD/KL for 1-D densities, G's loss vs D's verdict.
+* dynamics.py: the Dirac-GAN and R1, WGAN's parallel lines.
+* progressive.py: PGGAN's fade-in, level of detail, minibatch standard deviation.
+* course.py: LSGAN label codings, power iteration, the course DCGAN's layer table, SN.
+* toylab.py: the 2-D training lab (GAN Lab's views).
+"""
+
+from .divergences import (DATA_MEANS, DATA_STDS, G_LOSSES, LOG2, LOG4, OptimalD, gan_value,
+                          gaussian_pdf, generator_gradient_at, generator_loss_curve,
+                          grid_half_width, js_divergence, kl_divergence, mixture_pdf, optimal_d_1d,
+                          optimal_discriminator, wasserstein1_1d)
+from .dynamics import (CONTINUOUS_SUBSTEPS, DIRAC_LOSSES, DIRAC_MODES, R1_CASES, ParallelLines,
+                       dirac_gan_trajectory, dirac_vector_field, parallel_lines,
+                       parallel_lines_w1_estimate, r1_damping_cases, r1_step_factor)
+from .progressive import (LodView, fade_in, lod_to_alpha, lod_view, minibatch_stddev,
+                          progressive_schedule, tiny_pggan, upsample_nearest)
+from .course import (LayerRow, course_train_config, layer_table, lsgan_d_loss, lsgan_g_loss,
+                     power_iteration, spectral_norms_after_training, stable_train_config,
+                     top_singular_value)
+from .toylab import (NON_MODE_RADIUS, PRESETS, TOY_DATASETS, Coverage, ToyLab, ToyLabConfig,
+                     ToyLabView, arrow_segments)
+
+__all__ = [
+    "LOG2", "LOG4", "gaussian_pdf", "mixture_pdf", "OptimalD", "optimal_discriminator", "kl_divergence",
+    "js_divergence", "wasserstein1_1d", "gan_value", "DATA_MEANS", "DATA_STDS", "grid_half_width",
+    "optimal_d_1d", "G_LOSSES", "generator_loss_curve", "generator_gradient_at", "DIRAC_LOSSES",
+    "DIRAC_MODES", "CONTINUOUS_SUBSTEPS", "dirac_vector_field", "dirac_gan_trajectory", "r1_step_factor",
+    "R1_CASES", "r1_damping_cases", "ParallelLines", "parallel_lines", "parallel_lines_w1_estimate",
+    "fade_in", "upsample_nearest", "lod_to_alpha", "progressive_schedule", "LodView", "tiny_pggan",
+    "lod_view", "minibatch_stddev", "lsgan_d_loss", "lsgan_g_loss", "power_iteration", "top_singular_value",
+    "LayerRow", "layer_table", "spectral_norms_after_training", "course_train_config",
+    "stable_train_config", "TOY_DATASETS", "ToyLabConfig", "PRESETS", "Coverage", "ToyLabView",
+    "NON_MODE_RADIUS", "ToyLab", "arrow_segments"
+]

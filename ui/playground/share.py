@@ -1,0 +1,124 @@
+"""What the Playground says around the face: the share link (state <-> URL, notes on ignored
+values), the licence line, the views' labels in the page's language, and the error boundary.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from contextlib import contextmanager
+from functools import lru_cache
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from gan_core import playground as pg
+from gan_core.hub import ModelInfo
+from ui import i18n
+from ui.handoff import request_model
+
+# -----------------------------------------------------------------------------
+# links
+
+
+def first_run_state(known_models, key: str = "pg"):
+    """On a session's first run: the state in the URL (or None) and the notes about ignored values."""
+    ss = st.session_state
+    if ss.get(f"{key}_link_read"):
+        return None
+    ss[f"{key}_link_read"] = True
+    params = {k: st.query_params.get_all(k) for k in st.query_params}
+    if not params:
+        return None
+    state, notes = pg.decode_query_params(params, known_models)
+    ss[f"{key}_notes"] = notes
+    if state.model != pg.DEFAULT_MODEL:
+        request_model(state.model, key)
+    return state
+
+
+@lru_cache(maxsize=1)
+def _note_patterns() -> tuple:
+    """gan_core's link notes, as regular expressions made from their English templates
+    (content/en.json playground.notes mirrors gan_core.playground's wording; a test checks it)."""
+    out = []
+    for key, template in i18n.load_content(i18n.DEFAULT)["playground"]["notes"].items():
+        parts = re.split(r"\{(\w+)\}", template)
+        regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
+        out.append((key, re.compile(regex, re.S)))
+    return tuple(out)
+
+
+def link_note(note: str) -> str:
+    """One of gan_core's notes about an ignored link value, in the page's language."""
+    if i18n.current() == i18n.DEFAULT:
+        return note
+    for key, pattern in _note_patterns():
+        match = pattern.fullmatch(note)
+        if match:
+            return i18n.t(f"playground.notes.{key}", **match.groupdict())
+    return i18n.engine_text(note)        # a note this page does not know yet: gan_core's own words
+
+
+def sync_link(state: pg.LatentState, engine: pg.LatentEngine, shareable: bool) -> str:
+    """Write the state into the URL (the address bar is the share link); return the link text."""
+    params = pg.encode_query_params(state, default_k=engine.default_k, shareable_model=shareable)
+    if i18n.current() != i18n.DEFAULT:
+        params["lang"] = i18n.current()     # the link opens in the language it was copied in
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+    base = (st.context.url or "").split("?")[0]
+    query = urlencode(params)
+    return f"{base}?{query}" if query else (base or "?")
+
+
+def licence_note(info: ModelInfo) -> str:
+    """gan_core.playground.licence_note in the page's language (a model card's own licence as written)."""
+    english = pg.licence_note(info.name, info.architecture, info.licence)
+    if info.architecture == "pggan":
+        return i18n.t("playground.licence.pggan")
+    if english and english == pg.FACES64_LICENCE_NOTE:
+        return i18n.t("playground.licence.faces64")
+    return english
+
+
+# -----------------------------------------------------------------------------
+# the views (tabs): their value is their label, so it is kept in the current language
+
+
+def _view_key(view: str) -> str:
+    return "photo.tab" if view == "photo" else f"playground.views.{view}"   # the photo view names itself
+
+
+def view_label(view: str) -> str:
+    """The tab label of a view ("face", "grid" ... "photo") in the current language."""
+    return i18n.t(_view_key(view))
+
+
+def settle_view(views, key: str = "pg_view") -> None:
+    """Before the tabs are drawn: a view remembered in the other language (or set by a button)
+    becomes the same view's label in this one, so a language switch keeps the open tab."""
+    ss = st.session_state
+    current = ss.get(key)
+    if current is None:
+        return
+    for view in views:
+        if current in {i18n.text_in(lang, _view_key(view)) for lang in i18n.LANGS}:
+            ss[key] = view_label(view)
+            return
+
+
+@contextmanager
+def errors_shown(what: str, where=None):
+    """Run a block; an unexpected error becomes one st.error line, never a traceback on screen."""
+    try:
+        yield
+    except Exception as exc:  # Streamlit's rerun/stop signals are BaseExceptions and pass through
+        (where or st).error(i18n.t("playground.failed", what=what, error=f"{type(exc).__name__}: {str(exc)[:300]}"))
+
+
+def timed(fn, *args, **kwargs):
+    """(result, seconds): for the captions that say how long a render took."""
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - t0

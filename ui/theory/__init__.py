@@ -1,0 +1,5 @@
+"""The theory pages' Streamlit side (pages/4..8 lay them out).
+
+* toylab.py: the 2-D toy lab as a Streamlit component (the Why-training-fails and WGAN pages).
+* course.py: the course-DCGAN page's figures and tables.
+"""

@@ -1,0 +1,7 @@
+"""The Train page's Streamlit side (pages/2_Train.py lays it out).
+
+* settings.py: presets, the settings widgets and the TrainConfig they describe.
+* data.py: the dataset menu and uploads.
+* run.py: start/stop, the live panel, keeping and comparing runs.
+* charts.py / messages.py: its figures / its messages in the page's language.
+"""

@@ -1,0 +1,304 @@
+"""The Train page's run: start and stop, the live panel, keeping a finished run and comparing two.
+
+The run itself trains in a worker thread (gan_core.jobs.TrainingJob), one per
+server; these functions start it, stop it and draw its snapshots. Each draws
+one section of the page, in page order.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gan_core.device import device_name
+from gan_core.jobs import (
+    TrainingJob,
+    TrainingSlot,
+    checkpoint_zip,
+    model_info_for,
+    timeline_gif,
+    trained_copy,
+)
+from ui.common import session_is_connected, session_models
+from ui.handoff import KeptRun, keep_run, kept_runs
+from ui.i18n import t
+from ui.train import charts
+from ui.train import messages as msg
+from ui.train.settings import health_text, loss_formula, warnings_for
+
+KEPT_RUNS = 2          # finished runs kept for downloads and comparison; a pinned baseline is kept separately
+
+
+@st.cache_resource(show_spinner=False)
+def training_slot() -> TrainingSlot:
+    """One per server process, shared by every session: at most one training at a time."""
+    return TrainingSlot()
+
+
+# ---------------------------------------------------------------- start / stop
+
+def start_job(config, data, slot, bound):
+    """Start's callback. The worker builds the Trainer, so a downloadable set is loaded there
+    (through gan_core.data.registry) while the page stays responsive."""
+    ss = st.session_state
+    ss["train_busy"] = False
+    ss["train_notice"] = None
+    n = ss.get("train_run_count", 0) + 1
+    job = TrainingJob(config, data.images, slot=slot, label=msg.run_label(config, n),
+                      is_alive=session_is_connected(), max_seconds=bound.max_seconds)
+    started = job.run_inline() if ss.get("sync_training") else job.start()
+    if not started:
+        ss["train_busy"] = True          # keep this session's previous run on screen
+        return
+    ss["train_run_count"] = n
+    ss["train_job"] = job
+
+
+def stop_job():
+    ss = st.session_state
+    job = ss.get("train_job")
+    if job is None or not job.running:
+        ss["train_notice"] = t("train.nothing_to_stop")
+    elif not job.stop("stopped by you"):
+        ss["train_notice"] = t("train.already_stopping")
+
+
+def controls(config, data, slot, bound, device: str, job, running: bool):
+    """Start, Stop, and what the run will be. Returns the slot's status as this session sees it."""
+    other = slot.status(for_job=job)
+    b1, b2, b3 = st.columns([1, 1, 3])
+    b1.button(t("train.start"), key="start", type="primary", on_click=start_job, args=(config, data, slot, bound),
+              disabled=running or other.busy or config is None or not data.ready)
+    stopping = running and job.stopping
+    b2.button(t("train.stopping") if stopping else t("train.stop"), key="stop", on_click=stop_job,
+              disabled=not running or stopping)
+    if config is not None and not running and data.ready:
+        b3.caption(t("train.plan", iterations=config.iterations, batch=config.batch_size, n=data.n_images or "?")
+                   + " " + t("harden.time_cap", minutes=f"{bound.max_seconds / 60:g}") + " "
+                   + t("presets.device_gpu" if device.startswith("cuda") else "presets.device_cpu",
+                       name=device_name(device)))
+    return other
+
+
+def notes(config, config_error: str, data, running: bool):
+    """Why the run cannot start, what to expect of it, and a pending notice."""
+    ss = st.session_state
+    if config_error:
+        st.error(t("train.cannot_run", error=config_error))
+    elif not data.ready and data.name == "upload":
+        st.info(t("train.upload_first"))
+    if config is not None and not running and data.ready:
+        for level, text in warnings_for(config, data.n_images) + data.notes:
+            getattr(st, level)(text)
+    if ss.get("train_notice"):
+        st.toast(ss["train_notice"])
+        ss["train_notice"] = None
+
+
+def busy_notice(other, slot):
+    """Someone else's run holds the server: say so, count down, and re-enable Start when it ends."""
+    ss = st.session_state
+
+    @st.fragment(run_every=2 if other.busy else None)
+    def busy_banner(polling: bool):
+        status = slot.status(for_job=ss.get("train_job"))
+        if status.busy:
+            st.warning(msg.busy_message(status))
+        elif polling:
+            st.rerun()
+
+    if other.busy:
+        busy_banner(True)
+    elif ss.get("train_busy"):
+        st.warning(t("train.busy_ended"))
+    ss["train_busy"] = False
+
+
+# ---------------------------------------------------------------- the live panel
+
+def show_status(snap, job):
+    message = msg.final_message(snap, job.max_seconds)
+    if snap.status == "done":
+        st.success(message)
+    elif snap.status == "stopped":
+        st.info(message)
+    elif snap.status == "diverged":
+        st.error(f"{t('train.diverged_title')} {message}")
+        with st.expander(t("train.diverged_what")):
+            st.markdown(t("train.diverged_text"))
+    elif snap.status == "error":
+        st.error(msg.error_message(snap))
+
+
+def progress(snap, job):
+    if snap.status == "starting":
+        st.progress(0.0, text=t("train.preparing"))
+        return
+    text = t("train.step", i=snap.iteration, n=snap.total, rate=snap.its_per_sec)
+    if snap.running:
+        text += t("train.left", duration=msg.duration(snap.eta_s)) if snap.eta_s is not None else ""
+        if job is not None and job.stopping:
+            text += t("train.stopping_suffix")
+    else:
+        text += t("train.in_all", duration=msg.duration(snap.elapsed))
+    st.progress(snap.progress, text=text)
+
+
+def grid_view(snap, scrub: bool):
+    frames = snap.timeline
+    if not frames:
+        st.caption(t("train.first_grid", n=snap.config.sample_every or snap.total))
+        return
+    if scrub and len(frames) > 1:
+        its = [i for i, _ in frames]
+        pick = st.select_slider(t("train.scrub"), its, value=its[-1],
+                                key=f"scrub_{id(snap.config)}")
+        it, grid = frames[its.index(pick)]
+    else:
+        it, grid = frames[-1]
+    st.image(grid, caption=t("train.grid_caption", it=it), output_format="PNG", width=360)
+
+
+def live_panel(job, running: bool):
+    """Progress, status, curves and the grid of this session's run, redrawn while it runs."""
+    ss = st.session_state
+
+    # Two timers: the progress bar and status every 0.5 s (cheap), the charts and
+    # the grid every second (three plotly specs per update: their cost comes out of
+    # the training thread's CPU share, and grids only change every N iterations).
+    @st.fragment(run_every=0.5 if running else None)
+    def live_status(polling: bool):
+        job = ss["train_job"]
+        snap = job.snapshot()
+        progress(snap, job)
+        show_status(snap, job)
+        if polling and snap.finished:
+            st.rerun()   # once, on the transition: the full rerun redraws buttons and stops both timers
+
+    @st.fragment(run_every=1.0 if running else None)
+    def live_charts():
+        snap = ss["train_job"].snapshot()
+        left, right = st.columns([3, 2])
+        with left:
+            runs = [(snap.label, snap.curves)]
+            st.plotly_chart(charts.loss_figure(runs), key="loss_chart")
+            st.plotly_chart(charts.health_figure(runs, snap.config.loss), key="health_chart")
+        with right:
+            grid_view(snap, scrub=snap.finished)
+            if snap.metrics:
+                st.plotly_chart(charts.metrics_figure(snap.metrics, snap.swd_floor), key="metrics_chart")
+
+    if job is not None:
+        live_status(running)
+        live_charts()
+        with st.expander(t("train.read_curves")):
+            st.latex(loss_formula(job.config.loss))
+            st.markdown(health_text(job.config.loss))
+            st.markdown(t("train.metrics_text"))
+    else:
+        st.info(t("train.start_hint"))
+
+
+# ---------------------------------------------------------------- after a run
+
+def once(run: KeptRun, key: str, make):
+    """A download's data as a callable that builds it the first time it is asked for."""
+    def get():
+        if key not in run.downloads:
+            run.downloads[key] = make()
+        return run.downloads[key]
+    return get
+
+
+def archive(job):
+    """Keep a finished run (its curves, grids and a frozen generator) for downloads and comparison."""
+    if job.archived or job.generator is None:
+        return
+    job.archived = True
+    snap = job.snapshot()
+    keep_run(KeptRun(snap.label, snap, trained_copy(job.generator), job.config, snap.iteration), KEPT_RUNS)
+
+
+def open_in_playground(latest):
+    """Hand the run's generator to the Playground and go there."""
+    cfg = latest.config
+    name = f"{latest.label} ({cfg.dataset}, {latest.iteration} it)"
+    session_models()[name] = (latest.generator, model_info_for(latest.generator, cfg, name, latest.iteration))
+    from ui.handoff import request_model
+
+    request_model("session:" + name)  # the Playground's picker opens on this model
+    try:
+        st.switch_page("pages/1_Playground.py")
+    except Exception:       # the Playground page is missing in this deployment
+        st.error(t("train.no_playground"))
+
+
+def keep_panel(job):
+    """Archive a finished run, then offer its checkpoint, its GIF, the Playground and the CLI command.
+
+    Returns (the latest finished run's record or None, the kept runs)."""
+    if job is not None and not job.running:
+        archive(job)
+    runs = kept_runs()
+    latest = runs[-1] if runs and job is not None and not job.running else None
+    if latest is None or latest.snap.iteration <= 0:
+        return latest, runs
+    st.subheader(t("train.keep"))
+    cfg, snap = latest.config, latest.snap
+    d1, d2, d3 = st.columns(3)
+    # Built on click (in another thread), once per run: encoding up to 60 grids as a GIF takes
+    # seconds of CPU that a shared server should only spend for someone who wants the file.
+    d1.download_button(t("train.download_ckpt"),
+                       once(latest, "zip", lambda: checkpoint_zip(latest.generator, cfg, latest.iteration)),
+                       file_name="gan-checkpoint.zip", mime="application/zip", key="dl_ckpt", on_click="ignore",
+                       help=t("train.download_ckpt_help"))
+    if snap.timeline:
+        d2.download_button(t("train.download_gif"), once(latest, "gif", lambda: timeline_gif(snap.timeline)),
+                           file_name="gan-training.gif", mime="image/gif", key="dl_gif", on_click="ignore")
+    if d3.button(t("train.open_playground"), key="open_playground"):
+        open_in_playground(latest)
+    st.markdown(t("train.repeat"))
+    st.code(cfg.cli_command("runs/my-run"), language="bash")
+    return latest, runs
+
+
+def compare_panel(latest, runs, running: bool):
+    """Pin a run as a baseline; two runs side by side: curves, last grids, the settings that differ."""
+    ss = st.session_state
+    pinned = ss.get("train_pinned")
+    if latest is not None:
+        if st.button(t("train.pin"), key="pin",
+                     disabled=pinned is latest):
+            ss["train_pinned"] = pinned = latest
+            st.rerun()
+
+    pair = None
+    if pinned is not None and latest is not None and pinned is not latest:
+        pair = (pinned, latest)
+    elif len(runs) == 2 and not running:
+        pair = (runs[0], runs[1])
+    if pair is None:
+        return
+
+    st.subheader(t("train.compare"))
+    a, b = pair
+    st.caption(t("train.compare_caption", a=a.label, b=b.label))
+    curves = [(a.label, a.snap.curves), (b.label, b.snap.curves)]
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(charts.loss_figure(curves), key="cmp_loss")
+    c2.plotly_chart(charts.health_figure(curves, a.config.loss), key="cmp_health")
+    g1, g2 = st.columns(2)
+    for col, rec in ((g1, a), (g2, b)):
+        snap = rec.snap
+        with col:
+            st.markdown(t("train.run_status", label=rec.label, status=t(f"train.statuses.{snap.status}"),
+                          n=snap.iteration))
+            if snap.timeline:
+                st.image(snap.timeline[-1][1], output_format="PNG", width=300)
+    diffs = {k: (v, getattr(b.config, k)) for k, v in a.config.to_dict().items()
+             if getattr(b.config, k) != v and k not in ("threads",)}
+    if diffs:
+        st.table({t("train.setting"): list(diffs), a.label: [str(v[0]) for v in diffs.values()],
+                  b.label: [str(v[1]) for v in diffs.values()]})
+    if pinned is not None and st.button(t("train.unpin"), key="unpin"):
+        ss["train_pinned"] = None
+        st.rerun()
