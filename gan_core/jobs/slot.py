@@ -1,5 +1,4 @@
-"""One training per server: the slot every session's job must claim before it starts.
-"""
+"""One training per server: the slot every session's job must claim before it starts."""
 
 from __future__ import annotations
 

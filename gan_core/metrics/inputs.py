@@ -1,5 +1,4 @@
-"""What every metric checks first: image sets are uint8 (N, 3, H, W) tensors or arrays.
-"""
+"""What every metric checks first: image sets are uint8 (N, 3, H, W) tensors or arrays."""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ COURSE = TrainConfig(
 # at step 10, Trainer.FIRST_GRID_AT): with EMA each grid also pays a standing-statistics
 # refresh, and a grid every 10 steps cost the run about a quarter of its speed.
 # The search (hinge, spectral norm, TTUR, batch, width, EMA decays): bench/search_fast_default.py; the measurement:
-# bench/bench_first_faces.py; the tables: README "Presets".
+# bench/bench_first_faces.py; the tables: docs/benchmarks.md, "How the fast default was found".
 FAST = dataclasses.replace(COURSE, lr=1e-3, ema=0.95, iterations=2000, sample_every=25)
 
 PRESETS: dict[str, TrainConfig] = {
