@@ -97,9 +97,7 @@ def _default_card(config: dict) -> str:
         "images = generator(torch.randn(4, generator.noise_size))  # in [-1, 1]", "```",
     ]
     if tc:
-        from ..training.config import (
-            TrainConfig,  # one way only: train.py never imports this module
-        )
+        from ..training.config import TrainConfig  # here, not at the top: loading a model needs no training code
 
         try:
             cmd = TrainConfig.from_dict(tc).cli_command("OUT")
