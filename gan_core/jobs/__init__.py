@@ -2,6 +2,7 @@
 
 * job.py: `TrainingJob`, a run in a background thread, and the `Snapshot` a page polls.
 * slot.py: `TrainingSlot`, one training per server process.
+* backends.py: where a training runs: the `Backend` / `Run` / `RunSpec` contract of the job service.
 * series.py: bounded loss curves and the timeline of sample grids.
 * results.py: what a finished run hands on (a frozen generator, a checkpoint zip, a GIF).
 """
