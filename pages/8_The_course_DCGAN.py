@@ -76,11 +76,11 @@ choice = None
 with c1:
     if st.button(t("course.open_course"), key="open_course", type="primary"):
         choice = theory.course_train_config()
-    st.caption(t("course.open_course_blurb"))
+    st.caption(course.preset_blurb("course.open_course_blurb", theory.course_train_config()))
 with c2:
     if st.button(t("course.open_stable"), key="open_stable"):
         choice = theory.stable_train_config()
-    st.caption(t("course.open_stable_blurb"))
+    st.caption(course.preset_blurb("course.open_stable_blurb", theory.stable_train_config()))
 if choice is not None:
     handoff.offer_train_config(choice, "course")
     try:

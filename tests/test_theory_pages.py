@@ -209,9 +209,14 @@ def test_course_page_tables_singular_values_and_train_presets(monkeypatch):
     from gan_core import theory
     from ui import handoff
 
+    from gan_core.training.presets import PRESETS
+
     at = open_page("course")
     table = at.dataframe[0].value
     assert list(table.iloc[:, 3])[-1] == "3×32×32"
+    # the blurbs under the two buttons read their numbers from the presets (the stable EMA is 0.99)
+    stable = next(c.value for c in at.caption if "spectral norm on D" in c.value)
+    assert stable.endswith(f"generator EMA {PRESETS['stable'].ema:g}.") and "lr 2e-4, batch 32" in stable
     at.radio(key="course_net").set_value("D").run()
     assert list(at.dataframe[0].value.iloc[:, 3])[-1] == "1×1×1"
     # The real button trains twice for 30 iterations (tests/test_theory.py covers that

@@ -12,6 +12,7 @@ import torch
 
 from gan_core import theory
 from gan_core.models import DCDiscriminator, DCGenerator
+from gan_core.training.presets import format_lr
 from ui.i18n import t
 
 
@@ -110,3 +111,10 @@ def singular_values_figure(sv: dict) -> go.Figure:
                       xaxis_title=t("course.sv_layer"), yaxis_title=t("course.sv_value"),
                       legend=dict(orientation="h", y=1.1))
     return fig
+
+
+def preset_blurb(key: str, config) -> str:
+    """The text under an "open in the Train page" button, with the numbers read from the preset
+    itself (course.open_course_blurb, course.open_stable_blurb), so text and preset cannot drift apart."""
+    return t(key, lr=format_lr(config.lr), batch=config.batch_size, beta1=f"{config.beta1:g}",
+             beta2=f"{config.beta2:g}", ema=f"{config.ema:g}")
