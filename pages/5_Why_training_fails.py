@@ -6,10 +6,10 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from gan_core import theory
-from gan_core.theory import arrow_segments
 from ui import i18n
 from ui.common import page_setup
 from ui.i18n import t
+from ui.theory import dynamics
 from ui.theory.toylab import toy_lab
 
 i18n.init()
@@ -26,75 +26,10 @@ st.latex(r"\min_\theta \max_\psi \; L(\theta, \psi) = f(\psi\theta) + f(0), \qqu
          r"v(\theta, \psi) = \begin{pmatrix} -\psi\, f'(\psi\theta) \\ \ \ \theta\, f'(\psi\theta) \end{pmatrix}")
 st.markdown(t("fails.a_after"))
 
-c1, c2, c3 = st.columns(3)
-lr = c1.slider(t("fails.fig_a.lr"), 0.01, 0.5, 0.1, 0.01, key="dirac_lr")
-steps = c1.slider(t("fails.fig_a.steps"), 10, 400, 150, 10, key="dirac_steps")
-mode = c2.radio(t("fails.fig_a.mode"), list(theory.DIRAC_MODES), key="dirac_mode",
-                format_func=i18n.labels("fails.fig_a.modes"))
-kind = c2.radio(t("fails.fig_a.loss"), list(theory.DIRAC_LOSSES), key="dirac_loss",
-                format_func=i18n.labels("fails.fig_a.losses"))
-gamma = c3.slider(t("fails.fig_a.gamma"), 0.0, 2.0, 0.0, 0.1, key="dirac_gamma")
-
-path = theory.dirac_gan_trajectory(1.0, 1.0, lr=lr, steps=steps, kind=kind, mode=mode, gamma=gamma)
-dist = np.hypot(path[:, 0], path[:, 1])
-
-LIM = 2.5
-grid = np.linspace(-LIM, LIM, 15)
-gt, gp = np.meshgrid(grid, grid)
-dt, dp = theory.dirac_vector_field(gt, gp, kind, gamma)
-field = np.stack([dt.ravel(), dp.ravel()], axis=1)
-# Same length for every arrow: the field's direction is what matters here.
-unit = field / np.maximum(np.linalg.norm(field, axis=1, keepdims=True), 1e-9)
-fx, fy = arrow_segments(np.stack([gt.ravel(), gp.ravel()], axis=1), unit, 0.25)
-
-fig = go.Figure()
-fig.add_trace(go.Scatter(x=fx, y=fy, mode="lines", name=t("fails.fig_a.field"),
-                         line=dict(color="rgba(120,120,120,0.5)", width=1), hoverinfo="skip"))
-fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name=t("fails.fig_a.path"),
-                         line=dict(color="#6a3df0", width=2), marker=dict(size=3)))
-fig.add_trace(go.Scatter(x=[path[0, 0]], y=[path[0, 1]], mode="markers", name=t("fails.fig_a.start"),
-                         marker=dict(size=11, color="#1b7f3b", symbol="circle")))
-fig.add_trace(go.Scatter(x=[path[-1, 0]], y=[path[-1, 1]], mode="markers", name=t("fails.fig_a.end"),
-                         marker=dict(size=11, color="#d62728", symbol="x")))
-fig.add_trace(go.Scatter(x=[0], y=[0], mode="markers", name=t("fails.fig_a.equilibrium"),
-                         marker=dict(size=12, color="black", symbol="star")))
-# Client-side animation: each frame reveals the trajectory up to one more chunk of steps.
-n_frames = 40
-cuts = np.unique(np.linspace(1, len(path), n_frames).astype(int))
-fig.frames = [go.Frame(data=[go.Scatter(x=path[:c, 0], y=path[:c, 1]),
-                             go.Scatter(x=[path[c - 1, 0]], y=[path[c - 1, 1]])],
-                       traces=[1, 3], name=str(c)) for c in cuts]
-fig.update_layout(
-    height=480, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h", y=-0.15),
-    xaxis=dict(title=t("fails.fig_a.theta"), range=[-LIM, LIM], zeroline=False),
-    yaxis=dict(title=t("fails.fig_a.psi"), range=[-LIM, LIM], zeroline=False, scaleanchor="x", scaleratio=1),
-    updatemenus=[dict(type="buttons", x=0.0, y=1.0, xanchor="left", yanchor="top", showactive=False,
-                      buttons=[dict(label=t("fails.fig_a.play"), method="animate",
-                                    args=[None, dict(frame=dict(duration=60, redraw=False), fromcurrent=False,
-                                                     transition=dict(duration=0))])])],
-)
-left, right = st.columns([3, 2])
-left.plotly_chart(fig, key="dirac_chart")
-dfig = go.Figure(go.Scatter(x=np.arange(len(dist)), y=dist, mode="lines", line=dict(color="#6a3df0")))
-dfig.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10), xaxis_title=t("fails.fig_a.step"),
-                   yaxis=dict(title=t("fails.fig_a.distance"), type="log"))
-right.plotly_chart(dfig, key="dirac_distance_chart")
-right.markdown(t("fails.fig_a.final", start=dist[0], end=dist[-1], steps=steps))
-st.caption(t("fails.fig_a.caption"))
-
-# Does R1 help? Both sides of the condition gamma > h for simultaneous steps, against alternating steps and the flow.
-cases = theory.r1_damping_cases(lr, steps=steps)
-case_names = ("simultaneous_weak", "simultaneous_strong", "alternating_weak", "continuous_weak")
-case_colours = ("#d62728", "#1b7f3b", "#1f77b4", "#6a3df0")
-rfig = go.Figure()
-for name, colour, curve in zip(case_names, case_colours, cases.values()):
-    rfig.add_trace(go.Scatter(x=np.arange(len(curve)), y=curve, mode="lines", name=t(f"fails.fig_r1.cases.{name}"),
-                              line=dict(color=colour)))
-rfig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=t("fails.fig_r1.title"), x=0),
-                   xaxis_title=t("fails.fig_a.step"), yaxis=dict(title=t("fails.fig_a.distance"), type="log"),
-                   legend=dict(orientation="h", y=-0.25))
-st.plotly_chart(rfig, key="dirac_r1_chart")
-st.caption(t("fails.fig_r1.factor", weak=theory.r1_step_factor(lr, lr / 2), strong=theory.r1_step_factor(lr, 2 * lr)))
+lr = dynamics.dirac_explorer()
+dynamics.r1_figure(lr)
+dynamics.eigenvalue_lab()
+dynamics.wgan_gp_figure()
 
 # ---------------------------------------------------------------- (b) vanishing gradients
 

@@ -267,12 +267,14 @@ def test_weak_r1_damping_converges_with_alternating_steps_and_the_flow(mode):
     assert theory.r1_step_factor(0.1, 0.05, mode) < 1
 
 
-def test_r1_damping_cases_show_both_sides_of_the_condition():
+def test_r1_damping_cases_show_both_sides_of_the_general_condition():
+    """Correction 1: the threshold is gamma > h f'(0)^2 (h/4 for the standard loss), not gamma > h."""
     cases = theory.r1_damping_cases(0.1, steps=300)
     assert len(cases) == 4
-    for (mode, gamma), dist in cases.items():
+    for (kind, gamma), dist in cases.items():
         grows = dist[-1] > dist[0]
-        assert grows == (mode == "simultaneous" and gamma < 0.1), (mode, gamma)
+        assert grows == (gamma < theory.r1_threshold(0.1, kind)), (kind, gamma)
+    assert ("gan", pytest.approx(0.05)) in [(k, g) for k, g in cases]   # gamma = h/2 converges for the standard loss
 
 
 def test_the_continuous_flow_without_penalty_keeps_its_radius():

@@ -127,20 +127,22 @@ def _plotly_array(value):
     return np.asarray(value)
 
 
-def test_r1_figure_shows_both_sides_of_gamma_above_h_and_the_identity_holds_at_the_extremes():
-    """E3: the second Dirac figure has four runs, and only 'simultaneous, gamma < h' ends farther out.
+def test_r1_figure_shows_both_sides_of_the_general_rule_and_the_identity_holds_at_the_extremes():
+    """Correction 1: gamma > h f'(0)^2; the standard loss's gamma = h/2 converges. The right panel shows one
+    step's factor swinging around the average per turn.
     E14: at mean 4, std 3 the page's two values of V(G, D*) agree (a cut-off grid made them differ)."""
     import json as _json
 
     at = open_page("fails")
     chart = next(c for c in at.get("plotly_chart") if "dirac_r1_chart" in c.proto.id)
     traces = _json.loads(chart.proto.spec)["data"]
-    assert [tr["name"] for tr in traces] == [CONTENT["en"]["fails"]["fig_r1"]["cases"][k] for k in
-                                             ("simultaneous_weak", "simultaneous_strong", "alternating_weak",
-                                              "continuous_weak")]
+    cases = CONTENT["en"]["theorylab"]["r1"]["cases"]
+    assert [tr["name"] for tr in traces[:4]] == [cases[k] for k in ("gan_weak", "gan_strong", "wgan_weak", "wgan_strong")]
     ys = [_plotly_array(tr["y"]) for tr in traces]
-    grows = [y[-1] > y[0] for y in ys]
-    assert grows == [True, False, False, False]
+    assert [y[-1] > y[0] for y in ys[:4]] == [True, False, True, False]
+    factors, average = ys[4], ys[5]
+    assert factors.min() < average[0] < factors.max()
+    assert any("h/4" in m.value and "0.0250" in m.value for m in at.markdown)   # the threshold at h = 0.1
     at.radio(key="dirac_mode").set_value("continuous").run()
     assert not at.exception
 
@@ -150,6 +152,27 @@ def test_r1_figure_shows_both_sides_of_gamma_above_h_and_the_identity_holds_at_t
     caption = next(c.value for c in at.caption if "identity" in c.value)
     direct, formula = (float(v) for v in re.findall(r"(-?\d+\.\d{4})", caption)[:2])
     assert abs(direct - formula) < 1e-3
+
+
+def test_eigenvalue_lab_moves_with_h_and_the_regulariser():
+    import json as _json
+
+    at = open_page("fails")
+    def table():
+        return next(m.value for m in at.markdown if m.value.startswith("| update order"))
+
+    before = table()
+    assert before.count("converges") == 4          # R1 0.5 at h = 0.2: every pair inside the circle
+    at.slider(key="eig_gamma").set_value(0.0).run()
+    assert table().count("spirals out") == 2 and table().count("circles for ever") == 2
+    at.selectbox(key="eig_reg").set_value("noise").run()
+    at.slider(key="eig_gamma").set_value(1.0).run()
+    rows = table().splitlines()[2:]
+    assert "converges" not in rows[2] and "converges" in rows[3]    # noise: nothing for WGAN, damps the standard loss
+    chart = next(c for c in at.get("plotly_chart") if "eig_chart" in c.proto.id)
+    assert len(_json.loads(chart.proto.spec)["data"]) == 1 + 4 * 3
+    gp = next(c for c in at.caption if c.value.startswith("Over its last 300 steps"))
+    assert float(re.findall(r"\$([\d.]+)\$", gp.value)[0]) > 0.5
 
 
 def test_toy_lab_runs_50_steps_and_updates_its_figures():
