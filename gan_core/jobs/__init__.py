@@ -3,6 +3,8 @@
 * job.py: `TrainingJob`, a run in a background thread, and the `Snapshot` a page polls.
 * slot.py: `TrainingSlot`, one training per server process.
 * backends.py: where a training runs: the `Backend` / `Run` / `RunSpec` contract of the job service.
+* ray_backend.py: the `ray` backend, each training a Ray actor on a cluster (optional install,
+  requirements-cluster.txt; not imported here, so gan_core imports without Ray).
 * series.py: bounded loss curves and the timeline of sample grids.
 * results.py: what a finished run hands on (a frozen generator, a checkpoint zip, a GIF).
 """

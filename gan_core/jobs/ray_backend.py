@@ -1,0 +1,328 @@
+"""The `ray` backend: each training is a Ray actor on an existing cluster (one CPU, one torch thread).
+
+Ray is an optional install (`pip install -r requirements-cluster.txt`), so `import ray` happens
+only inside this module's functions and `gan_core.jobs` does not import it; the service imports
+this module when GAN_PLAYGROUND_BACKEND=ray and falls back to `local` on BackendUnavailable.
+
+    backend = RayBackend("ray://head:10001")     # or "auto" on a machine that runs `ray start`
+    run = backend.start(RunSpec(config, dataset=uploaded_uint8_array))
+    run.snapshot()                               # the Snapshot the Train page polls, from a cache
+    run.stop("the class is over")
+    run.generator()                              # once final: the trained G; releases the actor
+
+What travels: the RunSpec (a TrainConfig and flags) as the actor's argument, the learner's uploaded
+images once through the object store (`ray.put`), then per poll only what changed of the Snapshot
+(SnapshotPacker: each grid crosses once) and, at the end, the generator's state_dict. The cluster's
+workers must import the same gan_core (the repository on their PYTHONPATH, docs/classroom.md).
+A poller thread per run asks the actor for snapshots, so the page never waits on the network and a
+dead actor (killed, out of memory, its machine gone) turns into one sentence within a poll or two.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+
+import numpy as np
+import torch
+
+from .backends import (BackendUnavailable, RunSpec, SnapshotPacker, SnapshotUnpacker, dead_snapshot,
+                       generator_from_state, generator_state, worker_died_sentence)
+from .job import Snapshot, TrainingJob
+
+log = logging.getLogger(__name__)
+
+INSTALL_HINT = "pip install -r requirements-cluster.txt"
+POLL_S = 0.3                 # how often a run's poller asks its actor for a snapshot
+UNRESPONSIVE_S = 20.0        # an actor that answered before and then stays silent this long is lost
+START_LIMIT_S = 300.0        # no answer at all within this: the cluster never gave the run a worker
+CONNECT_PROBE_S = 3.0        # the TCP check of a host:port address before ray.init (fail fast, no hang)
+
+
+def _ray():
+    try:
+        import ray
+    except ImportError as exc:
+        raise BackendUnavailable(f"Ray is not installed on this server ({INSTALL_HINT}).") from exc
+    return ray
+
+
+# ---------------------------------------------------------------- the worker side
+
+class TrainingActor:
+    """One run inside a Ray worker process; made remote by `_actor_class()` (num_cpus=1).
+
+    The TrainingJob trains in its own thread, so snapshot() and stop() are answered while it runs.
+    """
+
+    def __init__(self, spec: RunSpec, dataset: np.ndarray | None = None):
+        torch.set_num_threads(1)
+        if dataset is not None:
+            # Object-store arrays are read-only views; the upload is small, so copy it into torch.
+            spec.dataset = np.array(dataset, copy=True)
+        self.packer = SnapshotPacker()
+        self.job = TrainingJob(spec.config, spec.dataset_tensor(), label=spec.label,
+                               max_seconds=spec.max_seconds, measure=spec.measure,
+                               max_grids=spec.max_grids, threads=1)
+        self.job.start()
+
+    def snapshot(self) -> dict:
+        return self.packer.pack(self.job.snapshot())
+
+    def stop(self, reason: str = "") -> bool:
+        return self.job.stop(reason)
+
+    def generator_state(self) -> dict | None:
+        return generator_state(self.job.generator) if not self.job.running else None
+
+    def where(self) -> dict:
+        """Which process and node train this run (tests kill it; the log names it)."""
+        import os
+
+        ray = _ray()
+        return {"pid": os.getpid(), "node_id": ray.get_runtime_context().get_node_id()}
+
+
+_ACTOR = None
+
+
+def _actor_class():
+    global _ACTOR
+    if _ACTOR is None:
+        # max_restarts=0: a restarted actor would start the run again from step 0.
+        _ACTOR = _ray().remote(num_cpus=1, max_restarts=0)(TrainingActor)
+    return _ACTOR
+
+
+# ---------------------------------------------------------------- the web-process side
+
+class RayRun:
+    """One training on the cluster, seen from the web process (implements backends.Run)."""
+
+    def __init__(self, backend: "RayBackend", spec: RunSpec, actor):
+        self.spec = spec
+        self.error: str | None = None
+        self._backend = backend
+        self._actor = actor
+        self._lock = threading.Lock()
+        self._unpacker = SnapshotUnpacker()
+        self._last = Snapshot(status="starting", iteration=0, total=spec.config.iterations,
+                              config=spec.config, label=spec.label)
+        self._answered = False
+        self._released = False
+        self._generator = None
+        self._fetched = False
+        self._closing = threading.Event()
+        self._poller = threading.Thread(target=self._poll, name=f"ray-run-{id(self):x}", daemon=True)
+        self._poller.start()
+
+    # ---- backends.Run
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            return self._last
+
+    def stop(self, reason: str = "") -> None:
+        with self._lock:
+            actor = None if self._released or self._last.finished else self._actor
+        if actor is not None:
+            try:
+                actor.stop.remote(reason)
+            except Exception:      # dead or disconnected: the poller reports it
+                log.debug("stop() could not reach the actor", exc_info=True)
+
+    def alive(self) -> bool:
+        with self._lock:
+            return not self._released and self.error is None
+
+    def generator(self) -> torch.nn.Module | None:
+        """The trained generator once the run is final; fetching it releases the actor."""
+        with self._lock:
+            if self._fetched or not self._last.finished:
+                return self._generator
+            self._fetched = True
+            actor = None if self.error is not None else self._actor
+        state = None
+        if actor is not None:
+            ray = _ray()
+            try:
+                state = ray.get(actor.generator_state.remote(), timeout=60)
+            except Exception:
+                log.warning("could not fetch the trained generator from its actor", exc_info=True)
+        g = generator_from_state(self.spec.config, state) if state is not None else None
+        with self._lock:
+            self._generator = g
+        self.release()
+        return g
+
+    # ---- ours
+
+    def release(self):
+        """Kill the actor (its worker process exits, memory goes back); idempotent."""
+        self._closing.set()
+        with self._lock:
+            if self._released:
+                return
+            self._released = True
+            actor, self._actor = self._actor, None
+        if actor is not None:
+            try:
+                _ray().kill(actor, no_restart=True)
+            except Exception:
+                log.debug("ray.kill failed (the actor is gone already?)", exc_info=True)
+        self._backend._forget(self)
+
+    def where(self, timeout: float = 60) -> dict:
+        """{"pid", "node_id"} of the worker training this run (blocks until the actor exists)."""
+        return _ray().get(self._actor.where.remote(), timeout=timeout)
+
+    def _die(self, sentence: str):
+        with self._lock:
+            if self._last.finished:
+                return
+            self.error = sentence
+            self._last = dead_snapshot(self._last, self.spec.config, sentence, self.spec.label)
+        log.warning("ray run lost: %s", sentence)
+        self.release()
+
+    def _poll(self):
+        ray = _ray()
+        from ray.exceptions import ActorUnavailableError, GetTimeoutError, RayActorError
+
+        started = last_answer = time.monotonic()
+        ref = None
+        while not self._closing.is_set():
+            with self._lock:
+                actor = self._actor
+            if actor is None:
+                return
+            try:
+                # One request at a time, each answer read: the packer sends each grid only once.
+                if ref is None:
+                    ref = actor.snapshot.remote()
+                packed = ray.get(ref, timeout=2.0)
+                ref = None
+            except GetTimeoutError:
+                packed = None
+            except ActorUnavailableError:     # a transient network blip: ask again, count the silence
+                ref, packed = None, None
+            except RayActorError as exc:
+                log.info("actor died: %s", exc)
+                self._die(worker_died_sentence(where="Ray worker"))
+                return
+            except Exception as exc:          # the cluster itself went away (client disconnected, ...)
+                log.info("snapshot request failed: %r", exc)
+                ref, packed = None, None
+                time.sleep(1.0)
+            now = time.monotonic()
+            if packed is None:
+                silent = now - (last_answer if self._answered else started)
+                if self._answered and silent > UNRESPONSIVE_S:
+                    self._die(f"The Ray worker training this run stopped answering for {silent:.0f} s "
+                              "(its machine may have left the cluster); the run ended, your place was "
+                              "freed and you can start again.")
+                    return
+                if not self._answered and silent > START_LIMIT_S:
+                    self._die(f"The Ray cluster gave this run no worker within {silent:.0f} s; the run "
+                              "ended, your place was freed and you can start again.")
+                    return
+                continue
+            snap = self._unpacker.unpack(packed)
+            with self._lock:
+                self._last = snap
+                self._answered = True
+            last_answer = now
+            if snap.finished:
+                return                        # the actor waits for generator() (or release())
+            self._closing.wait(POLL_S)
+
+
+def connect(address: str = "auto", **init_kwargs) -> None:
+    """ray.init(address) or BackendUnavailable with one sentence; a host:port is probed first (seconds)."""
+    ray = _ray()
+    target = address[len("ray://"):] if address.startswith("ray://") else address
+    if target != "auto":
+        host, _, port = target.rpartition(":")
+        try:
+            socket.create_connection((host or "127.0.0.1", int(port)), timeout=CONNECT_PROBE_S).close()
+        except (OSError, ValueError) as exc:
+            raise BackendUnavailable(f"The Ray cluster at {address} cannot be reached "
+                                     f"({type(exc).__name__}: {exc}).") from exc
+    try:
+        ray.init(address=address, **{"logging_level": logging.WARNING, **init_kwargs})
+    except Exception as exc:
+        raise BackendUnavailable(f"The Ray cluster at {address} cannot be used "
+                                 f"({type(exc).__name__}: {str(exc)[:200]}).") from exc
+
+
+class RayBackend:
+    """Trainings as Ray actors on an existing cluster (implements backends.Backend).
+
+    address: "auto" (the cluster this machine joined with `ray start`), "ray://host:10001" (Ray
+      Client to a head node) or a GCS "host:6379". Unreachable: BackendUnavailable, within seconds.
+    workers: runs at the same time; None: the cluster's CPUs (each run takes one), re-read as
+      machines join or leave.
+    init_kwargs: passed on to ray.init (tests: nothing; a head with a password: _redis_password).
+    """
+
+    name = "ray"
+
+    def __init__(self, address: str = "auto", workers: int | None = None, **init_kwargs):
+        ray = _ray()
+        self.address = (address or "auto").strip()
+        self.note = ""
+        self._workers = workers
+        self._lock = threading.Lock()
+        self._runs: list[RayRun] = []
+        self._cpus = (float("-inf"), 0)     # (when read, CPUs)
+        self._owns = not ray.is_initialized()
+        if self._owns:
+            connect(self.address, **init_kwargs)
+        if self.workers < 1:
+            self.close()
+            raise BackendUnavailable(f"The Ray cluster at {self.address} has no CPU to train on.")
+        log.info("ray backend: %s, %d workers", self.address, self.workers)
+
+    @property
+    def workers(self) -> int:
+        if self._workers is not None:
+            return self._workers
+        when, cpus = self._cpus
+        if time.monotonic() - when > 5.0:
+            try:
+                cpus = int(_ray().cluster_resources().get("CPU", 0))
+                self._cpus = (time.monotonic(), cpus)
+            except Exception:      # keep the last count while the cluster does not answer
+                log.debug("cluster_resources() failed", exc_info=True)
+        return cpus
+
+    def start(self, spec: RunSpec) -> RayRun:
+        ray = _ray()
+        dataset_ref = None
+        if spec.dataset is not None:
+            dataset_ref = ray.put(np.ascontiguousarray(spec.dataset))
+        plain = RunSpec(**{**spec.__dict__, "dataset": None})     # the images travel as the object ref
+        actor = _actor_class().remote(plain, dataset_ref)
+        run = RayRun(self, spec, actor)
+        with self._lock:
+            self._runs.append(run)
+        return run
+
+    def _forget(self, run: RayRun):
+        with self._lock:
+            if run in self._runs:
+                self._runs.remove(run)
+
+    def close(self) -> None:
+        with self._lock:
+            runs = list(self._runs)
+        for run in runs:
+            run.release()
+        if self._owns:
+            try:
+                _ray().shutdown()
+            except Exception:
+                log.debug("ray.shutdown failed", exc_info=True)
+            self._owns = False
