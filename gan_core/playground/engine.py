@@ -40,6 +40,7 @@ from ..data.pixels import to_uint8 as _dc_to_uint8
 from ..models import pggan as _pggan
 from ..models.dcgan import DCGenerator, SubPixelRenderer
 from ..models.pggan import PGGANGenerator, pixel_norm
+from . import custom
 from . import directions as latent
 from .state import (
     DCGAN_SEFA_RANGE,
@@ -47,6 +48,7 @@ from .state import (
     MAX_SEMANTICS,
     PGGAN_SEFA_RANGE,
     LatentState,
+    SliderSpec,
 )
 from .state import fmt as _fmt
 
@@ -222,6 +224,7 @@ class LatentEngine:
         self._lock = threading.Lock()
         self._render_lock = threading.Lock()
         self._sefa = None
+        self._mine: OrderedDict = OrderedDict()     # SliderSpec -> FittedSlider, the visitors' own sliders
         self._cache: OrderedDict = OrderedDict()
         self._cache_bytes = 0
         self._cache_limit = int(cache_mb * 2**20)
@@ -251,6 +254,22 @@ class LatentEngine:
         dirs, eigvals = self._sefa
         return dirs[:k], eigvals[:k]
 
+    def fit_custom(self, spec: SliderSpec) -> "custom.FittedSlider":
+        """A visitor's own slider fitted on this model (custom.fit_slider), kept for the next
+        move: the fit is deterministic, so a link's labels give the same direction every time.
+        Raises custom.SliderError when the labels cannot make one."""
+        with self._lock:
+            hit = self._mine.get(spec)
+            if hit is not None:
+                self._mine.move_to_end(spec)
+                return hit
+        fitted = custom.fit_slider(spec, lambda seed: self.prior_code(seed, 1.0), self.named)
+        with self._lock:
+            self._mine[spec] = fitted
+            while len(self._mine) > 64:          # each holds two directions: a few kB
+                self._mine.popitem(last=False)
+        return fitted
+
     # -- latent codes -------------------------------------------------------------
 
     def prior_code(self, seed: int, psi: float = 1.0) -> torch.Tensor:
@@ -270,6 +289,8 @@ class LatentEngine:
         for name, alpha in state.named:
             if alpha != 0 and name in self.named:
                 z = z + float(alpha) * self.named[name]
+        if state.mine is not None and state.mine_alpha != 0:
+            z = z + float(state.mine_alpha) * self.fit_custom(state.mine).direction
         alphas = [(i, a) for i, a in state.sefa if a != 0 and i < self.max_k]
         if alphas:
             k = max(i for i, _ in alphas) + 1
@@ -309,7 +330,15 @@ class LatentEngine:
                 named.append((name, value))
             else:
                 notes.append(f"Ignored the named slider {name!r}: this model has no such direction.")
-        return replace(state, dims=tuple(dims), sefa=tuple(sefa), k=k, named=tuple(named)), notes
+        mine, mine_alpha = state.mine, state.mine_alpha
+        if mine is not None:
+            try:
+                self.fit_custom(mine)
+            except custom.SliderError as exc:
+                notes.append(f"Ignored mine={mine.name[:60]!r} from the link: {exc}")
+                mine, mine_alpha = None, 0.0
+        return replace(state, dims=tuple(dims), sefa=tuple(sefa), k=k, named=tuple(named), mine=mine,
+                       mine_alpha=mine_alpha), notes
 
     # -- rendering ------------------------------------------------------------------
 
@@ -325,11 +354,14 @@ class LatentEngine:
             measured = dict(self._seconds_per_image)
         return self.adapter.estimate_seconds(n, size, measured)
 
-    def render(self, codes: torch.Tensor, psi: float = 1.0, quality: str = "full") -> np.ndarray:
+    def render(self, codes: torch.Tensor, psi: float = 1.0, quality: str = "full",
+               cache: bool = True) -> np.ndarray:
         """Codes (B, noise_size) -> uint8 images (B, H, W, 3), from the cache when possible.
 
         psi matters only for PGGAN (DCGAN codes from prior_code are already
-        truncated); quality picks PGGAN's resolution (see size_for).
+        truncated); quality picks PGGAN's resolution (see size_for). cache=False
+        for one-off batches (a measurement over 200 faces) that would only push
+        the faces people come back to out of the cache.
         """
         codes = torch.as_tensor(codes, dtype=torch.float32).reshape(-1, self.noise_size).contiguous()
         size = self.size_for(quality)
@@ -348,7 +380,7 @@ class LatentEngine:
         with self._lock:
             old = self._seconds_per_image.get(size)
             self._seconds_per_image[size] = per_image if old is None else 0.5 * (old + per_image)
-            if key not in self._cache and images.nbytes <= self._cache_limit:
+            if cache and key not in self._cache and images.nbytes <= self._cache_limit:
                 self._cache[key] = images
                 self._cache_bytes += images.nbytes
                 while self._cache_bytes > self._cache_limit:

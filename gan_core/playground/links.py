@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from . import custom
 from .state import (
     ANY_SEFA,
     DEFAULT_MODEL,
@@ -29,7 +30,7 @@ from .state import (
 )
 from .state import fmt as _fmt
 
-_PARAM_KEYS = ("model", "seed", "psi", "dims", "sefa", "k", "named")
+_PARAM_KEYS = ("model", "seed", "psi", "dims", "sefa", "k", "named", "mine")
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz|")
 # Streamlit's own parameters: never ours to judge.
 _STREAMLIT_KEYS = ("embed", "embed_options", "lang")  # lang: the app-wide language (ui.i18n)
@@ -66,6 +67,8 @@ def encode_query_params(state: LatentState, *, default_k: int | None = None,
     named = _pairs_text(sorted(state.named))
     if named:
         out["named"] = named
+    if state.mine is not None:        # the visitor's own slider travels even at 0: it is part of the page
+        out["mine"] = custom.slider_text(state.mine, state.mine_alpha)
     return out
 
 
@@ -221,4 +224,13 @@ def decode_query_params(params: Mapping[str, object], known_models=(DEFAULT_MODE
                         index_limit=MAX_SEMANTICS, max_pairs=MAX_SEMANTICS)
     named = _parse_pairs(values.get("named", ""), "named", _name, _NAME_FORM, NAMED_MIN, NAMED_MAX, notes,
                          echo_chars=60)
-    return LatentState(model=model, seed=seed, psi=psi, dims=dims, sefa=sefa, k=k, named=named), notes
+    mine, mine_alpha = None, 0.0
+    if "mine" in values:
+        # Only the labels travel: the direction is fitted again here, so no link can hand the
+        # generator an arbitrary vector (and a tampered label string is refused whole).
+        try:
+            mine, mine_alpha = custom.parse_slider_text(values["mine"])
+        except custom.SliderError as exc:
+            notes.append(f"Ignored mine={values['mine'][:60]!r} from the link: {exc}")
+    return LatentState(model=model, seed=seed, psi=psi, dims=dims, sefa=sefa, k=k, named=named, mine=mine,
+                       mine_alpha=mine_alpha), notes

@@ -25,6 +25,12 @@ MAX_DIMS = 16           # raw-dimension sliders at once
 MAX_SEMANTICS = 20      # SeFa sliders at most
 MAX_PARAM_CHARS = 400   # anything longer in a link is tampering, not a face
 NAMED_MIN, NAMED_MAX, NAMED_STEP = -5.0, 5.0, 0.1   # distance along a unit named direction
+# A slider of the visitor's own (playground/custom.py): faces per labelling page, pages at most,
+# the name's length, and the attributes its "keep" options can hold fixed.
+MINE_PAGE_SIZE = 24
+MINE_MAX_PAGES = 8
+MINE_MAX_NAME = 40
+MINE_KEEP = ("age", "gender")
 
 # Seeds whose faces64 faces are clean and varied (chosen by eye from seeds
 # 0-127: smiles, glasses, a child, several ages and skin tones). The first is
@@ -81,6 +87,22 @@ ANY_SEFA = max(abs(PGGAN_SEFA_RANGE.lo), abs(DCGAN_SEFA_RANGE.lo))
 
 
 @dataclass(frozen=True)
+class SliderSpec:
+    """A visitor's own slider, as labels: everything needed to fit it again, anywhere.
+
+    marks: one entry per labelling face in page order (custom.label_seeds):
+    0 skipped, 1 "hasn't it", 2 "has it"; trailing zeros are dropped. keep: the
+    shipped normals ("age", "gender") the fitted direction is made orthogonal to.
+    The direction is a deterministic function of (model, marks, keep), so a link
+    carries the labels, not 128 floats.
+    """
+
+    name: str = ""
+    marks: tuple[int, ...] = ()
+    keep: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class LatentState:
     """Everything that decides the current face: what a link carries.
 
@@ -88,7 +110,8 @@ class LatentState:
     pairs for the semantic sliders (only non-zero ones need to be there);
     k: how many semantic sliders are shown (None: the model's default);
     named: (name, alpha) pairs along the model's named directions
-    (latent.named_directions: "age", "gender", conditional "age|gender" ...).
+    (latent.named_directions: "age", "gender", conditional "age|gender" ...);
+    mine, mine_alpha: the visitor's own slider (SliderSpec) and its value.
     """
 
     model: str = DEFAULT_MODEL
@@ -98,6 +121,8 @@ class LatentState:
     sefa: tuple[tuple[int, float], ...] = ()
     k: int | None = None
     named: tuple[tuple[str, float], ...] = ()
+    mine: SliderSpec | None = None
+    mine_alpha: float = 0.0
 
     def sefa_alphas(self, k: int) -> list[float]:
         alphas = [0.0] * k
