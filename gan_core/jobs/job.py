@@ -67,7 +67,7 @@ def disconnect_grace_s() -> float:
 class Snapshot:
     """A consistent copy of a job's state. Arrays are shared, never modified after creation."""
 
-    status: str                       # starting | running | done | stopped | diverged | error
+    status: str                       # [queued] | starting | running | done | stopped | diverged | error
     iteration: int
     total: int
     message: str = ""                 # the engine's final message (divergence explanation included)
@@ -88,6 +88,9 @@ class Snapshot:
     label: str = ""
     real_diversity: float | None = None
     swd_floor: float | None = None                 # SWD between two real sets of the grid's size
+    position: int = 0                              # queued (service.py): place in line, 1 = next
+    wait_s: float | None = None                    # queued: estimated seconds until a worker takes it
+    cap_s: float | None = None                     # the wall-clock cap that applies to the run now
 
     @property
     def finished(self) -> bool:

@@ -1,0 +1,347 @@
+"""The `local` backend: each training in a worker process of its own, N of them, on this machine.
+
+Workers are spawned (a fresh interpreter, one torch thread each) ahead of the first Start, so a
+lone learner does not wait for Python and torch to boot; a worker trains exactly one run, answers
+snapshot requests over its pipe while it trains, hands over the trained generator's weights, and
+exits, so its memory goes back to the system; a fresh worker takes its place. A worker that dies
+(killed, out of memory) turns its run into one clear sentence the next time anyone asks, and is
+replaced. Nothing here imports Streamlit; the queue lives in service.py.
+
+    backend = LocalBackend(workers=2)
+    run = backend.start(RunSpec(TrainConfig(iterations=300)))
+    snap = run.snapshot()             # the same Snapshot a TrainingJob gives
+    run.stop("stopped by you")
+    backend.close()
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+import os
+import threading
+import time
+import weakref
+
+from .backends import (RunSpec, SnapshotPacker, SnapshotUnpacker, dead_snapshot, generator_from_state,
+                       generator_state, worker_died_sentence)
+from .job import Snapshot
+
+log = logging.getLogger(__name__)
+
+ANSWER_TIMEOUT_S = 10.0      # a worker that does not answer for this long (while alive) is only slow
+RESULT_TIMEOUT_S = 60.0      # fetching the generator's weights at the end
+
+
+def default_workers(cores: int | None = None) -> int:
+    """Worker processes for this machine: one per core, less one for the web server, at least 1.
+
+    Measured on the 2-core machine (bench/bench_classroom.py, docs/classroom.md): 2 workers give
+    more total iterations per second than 1, but server p95 per slider move goes past the target,
+    so 2 cores keep 1 worker by default (set GAN_PLAYGROUND_WORKERS=2 for a class)."""
+    cores = cores or os.cpu_count() or 1
+    return max(1, cores - 1)
+
+
+# ---------------------------------------------------------------- the worker process
+
+def _worker_main(conn, threads: int):
+    """Body of one worker process: wait for a spec, train it, answer, exit."""
+    import torch
+
+    from .job import TrainingJob
+
+    torch.set_num_threads(threads)
+    _warm_up()
+    try:
+        conn.send(("ready", os.getpid()))
+        msg = conn.recv()
+    except (EOFError, OSError, KeyboardInterrupt):
+        return
+    if not msg or msg[0] != "run":
+        return
+    spec: RunSpec = msg[1]
+    job = TrainingJob(spec.config, spec.dataset_tensor(), label=spec.label, threads=threads,
+                      measure=spec.measure, max_grids=spec.max_grids, max_seconds=spec.max_seconds)
+    job.start()
+    packer = SnapshotPacker()
+    try:
+        while True:
+            if not conn.poll(1.0):
+                continue
+            cmd, arg = conn.recv()
+            if cmd == "snapshot":
+                conn.send(packer.pack(job.snapshot()))
+            elif cmd == "stop":
+                job.stop(arg or "")
+                conn.send(None)
+            elif cmd == "generator":
+                job.wait(RESULT_TIMEOUT_S / 2)
+                conn.send(generator_state(job.generator) if not job.running else None)
+            elif cmd == "exit":
+                job.stop("the server shut down")
+                conn.send(None)
+                break
+    except (EOFError, OSError, KeyboardInterrupt):   # the web process went away: so do we
+        job.stop("the server shut down")
+    job.wait(5.0)
+
+
+def _warm_up():
+    """What a first run would otherwise pay after Start: the default preset's data and models."""
+    try:
+        from ..training import presets
+        from ..training.loop import Trainer
+
+        Trainer(presets.get(presets.DEFAULT))
+    except Exception:   # no warm-up is no reason to refuse work
+        log.debug("worker warm-up failed", exc_info=True)
+
+
+class _Dead(Exception):
+    pass
+
+
+class _Worker:
+    """A spawned process and our end of its pipe."""
+
+    def __init__(self, ctx, threads: int):
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.process = ctx.Process(target=_worker_main, args=(child, threads), daemon=True,
+                                   name="gan-training-worker")
+        self.process.start()
+        child.close()
+        self.created = time.monotonic()
+        self.ready = False
+
+    def check_ready(self) -> bool:
+        """Whether the worker has booted (reads its "ready" message; call with the run's lock)."""
+        if not self.ready and self.conn.poll(0):
+            msg = self.conn.recv()
+            self.ready = bool(msg) and msg[0] == "ready"
+        return self.ready
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def end(self, timeout: float = 2.0):
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout)
+
+
+# ---------------------------------------------------------------- a run, seen from the web process
+
+class LocalRun:
+    """backends.Run for a worker process. Thread-safe: one lock around the pipe."""
+
+    def __init__(self, backend: LocalBackend, worker: _Worker, spec: RunSpec):
+        self.spec = spec
+        self.error: str | None = None
+        self._backend = backend
+        self._worker = worker
+        self._lock = threading.Lock()
+        self._unpacker = SnapshotUnpacker()
+        self._last: Snapshot | None = None
+        self._final: Snapshot | None = None
+        self._generator = None
+        self._released = False
+        self._pending_stop: str | None = None
+        self._sent = threading.Event()
+        # The spec may be megabytes (uploaded images) and the worker may still be booting:
+        # hand it over in a thread so that start() returns at once.
+        threading.Thread(target=self._send_spec, name="gan-spec-sender", daemon=True).start()
+
+    def _send_spec(self):
+        with self._lock:
+            try:
+                self._worker.conn.send(("run", self.spec))
+            except (OSError, ValueError):
+                self._die()
+            self._sent.set()
+
+    def _starting(self) -> Snapshot:
+        return Snapshot(status="starting", iteration=0, total=self.spec.config.iterations,
+                        config=self.spec.config, label=self.spec.label)
+
+    def _call(self, cmd: str, arg=None, timeout: float = ANSWER_TIMEOUT_S):
+        """One request/answer over the pipe (lock held). None: no answer in time but alive."""
+        conn = self._worker.conn
+        try:
+            conn.send((cmd, arg))
+            end = time.monotonic() + timeout
+            while not conn.poll(0.1):
+                if not self._worker.alive():
+                    raise _Dead
+                if time.monotonic() > end:
+                    return None
+            return conn.recv()
+        except (EOFError, OSError, BrokenPipeError, ValueError) as exc:
+            raise _Dead from exc
+
+    def _die(self):
+        """The worker went away mid-run: one sentence, the last known state, a freed place."""
+        proc = self._worker.process
+        proc.join(1.0)
+        self.error = worker_died_sentence(proc.exitcode)
+        self._final = dead_snapshot(self._last, self.spec.config, self.error, self.spec.label)
+        log.warning("training worker %s died (exit code %s)", proc.pid, proc.exitcode)
+        self._release()
+
+    def _release(self):
+        if not self._released:
+            self._released = True
+            self._backend._release(self._worker)
+
+    def snapshot(self) -> Snapshot:
+        if not self._sent.is_set():
+            return self._last or self._starting()
+        with self._lock:
+            if self._final is not None:
+                return self._final
+            try:
+                if not self._worker.check_ready():
+                    if not self._worker.alive():
+                        raise _Dead
+                    return self._last or self._starting()
+                if self._pending_stop is not None:
+                    reason, self._pending_stop = self._pending_stop, None
+                    self._call("stop", reason)
+                packed = self._call("snapshot")
+            except _Dead:
+                self._die()
+                return self._final
+            if packed is None:
+                return self._last or self._starting()
+            snap = self._unpacker.unpack(packed)
+            self._last = snap
+            if snap.finished:
+                self._final = snap
+            return snap
+
+    def stop(self, reason: str = "") -> None:
+        if not self._sent.wait(ANSWER_TIMEOUT_S):
+            return
+        with self._lock:
+            if self._final is not None:
+                return
+            if not self._worker.check_ready():     # still booting: stop as soon as it is up
+                self._pending_stop = reason
+                return
+            try:
+                self._call("stop", reason)
+            except _Dead:
+                self._die()
+
+    def alive(self) -> bool:
+        return not self._released and self._worker.alive()
+
+    def generator(self):
+        """The trained generator once the run is final; fetching it retires the worker."""
+        with self._lock:
+            if self._released:
+                return self._generator
+            if self._final is None or self.error:
+                return None
+            try:
+                state = self._call("generator", timeout=RESULT_TIMEOUT_S)
+                self._call("exit", timeout=5.0)
+            except _Dead:
+                state = None
+            self._generator = generator_from_state(self.spec.config, state)
+            self._release()
+            return self._generator
+
+    def kill(self):
+        """Tests and benchmarks: end the worker process the hard way (as the OOM killer would)."""
+        self._worker.process.kill()
+
+
+# ---------------------------------------------------------------- the backend
+
+class LocalBackend:
+    """backends.Backend with `workers` spawned processes on this machine."""
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None, threads: int = 1, prestart: bool = True, spares: int = 1):
+        self.workers = workers or default_workers()
+        self.threads = threads
+        # Booted processes kept beyond the busy ones: a run that follows another starts on a
+        # worker that is already up (booting takes seconds), at the price of an idle process's memory.
+        self._target = self.workers + max(0, spares)
+        self.note = ""
+        self._ctx = multiprocessing.get_context("spawn")
+        self._lock = threading.Lock()
+        self._idle: list[_Worker] = []
+        self._busy: set[_Worker] = set()
+        self._closed = False
+        if prestart:
+            for _ in range(self._target):
+                self._idle.append(_Worker(self._ctx, threads))
+        _live.add(self)
+
+    def start(self, spec: RunSpec) -> LocalRun:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this backend is closed")
+            for dead in [w for w in self._idle if not w.alive()]:   # an idle worker that died: drop it
+                self._idle.remove(dead)
+                dead.end(0.1)
+            ready = [w for w in self._idle if w.check_ready()]
+            worker = (ready or self._idle or [None])[0]     # a booted one first, else the oldest booting
+            if worker is not None:
+                self._idle.remove(worker)
+            else:
+                worker = _Worker(self._ctx, self.threads)
+            self._busy.add(worker)
+            self._refill()
+        return LocalRun(self, worker, spec)
+
+    def _refill(self):
+        """Boot workers until idle + busy is the target again (lock held)."""
+        while not self._closed and len(self._idle) + len(self._busy) < self._target:
+            self._idle.append(_Worker(self._ctx, self.threads))
+
+    def _release(self, worker: _Worker):
+        """A run has ended: retire its worker (its memory goes back) and boot a fresh one."""
+        threading.Thread(target=worker.end, name="gan-worker-reaper", daemon=True).start()
+        with self._lock:
+            self._busy.discard(worker)
+            self._refill()
+
+    def pids(self) -> dict[str, list[int]]:
+        """Process ids of the idle and busy workers (tests, benchmarks)."""
+        with self._lock:
+            return {"idle": [w.process.pid for w in self._idle], "busy": [w.process.pid for w in self._busy]}
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers = self._idle + list(self._busy)
+            self._idle, self._busy = [], set()
+        for w in workers:
+            try:
+                w.conn.send(("exit", None))
+            except (OSError, ValueError):
+                pass
+        for w in workers:
+            w.end(3.0)
+
+
+_live: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all():
+    for backend in list(_live):
+        try:
+            backend.close()
+        except Exception:  # at exit, nothing to tell anyone
+            pass
