@@ -22,7 +22,9 @@ import torch
 from .data import registry as datasets
 from .training.config import TrainConfig
 from .training.loop import Trainer, recompute_bn_stats
+from .training.formula import BUILTIN_FORMULAS, MAX_LENGTH
 from .training.losses import LOSSES
+from .training.optimizers import OPTIMIZERS
 
 
 def save_run(trainer: Trainer, out: str | Path, card: str | None = None, fp16: bool = False,
@@ -62,6 +64,17 @@ def build_parser(base: TrainConfig | None = None) -> argparse.ArgumentParser:
     p.add_argument("--noise-size", type=int, default=d.noise_size)
     p.add_argument("--conv-dim", type=int, default=d.conv_dim)
     p.add_argument("--loss", default=d.loss, choices=list(LOSSES))
+    p.add_argument("--d-loss", default=d.d_loss, metavar="FORMULA",
+                   help=f"your own D loss in d_real and d_fake (D's raw outputs), e.g. "
+                        f"\"{BUILTIN_FORMULAS['bce'].d}\"; at most {MAX_LENGTH} characters; keeps --loss's "
+                        f"reading of D and its gradient penalty")
+    p.add_argument("--g-loss", default=d.g_loss, metavar="FORMULA",
+                   help=f"your own G loss in d_fake, e.g. \"{BUILTIN_FORMULAS['minimax'].g}\" "
+                        f"(the saturating minimax loss)")
+    p.add_argument("--r1", type=float, default=d.r1, metavar="GAMMA",
+                   help="R1 penalty on real data: D's loss + GAMMA/2 * E||grad D(x)||^2 (0 = off)")
+    p.add_argument("--optimizer", default=d.optimizer, choices=list(OPTIMIZERS),
+                   help="both networks' optimiser (rmsprop: the original WGAN's; sgd: momentum 0.9)")
     p.add_argument("--lr", type=float, default=d.lr)
     p.add_argument("--lr-d", type=float, default=d.lr_d, help="discriminator lr (two-timescale); default = --lr")
     p.add_argument("--beta1", type=float, default=d.beta1)

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import shlex
 from dataclasses import dataclass
 
 from ..data import registry as datasets
+from .formula import MAX_LENGTH, check_text
 from .losses import LOSSES
+from .optimizers import OPTIMIZERS
 
 
 @dataclass
@@ -21,6 +24,13 @@ class TrainConfig:
     noise_size: int = 100
     conv_dim: int = 32              # G/D width (hidden units for the 2-D toys)
     loss: str = "lsgan"
+    # Your own loss (gan_core/training/formula.py): formulas in D's raw outputs d_real / d_fake,
+    # at most formula.MAX_LENGTH characters; "" = the built-in `loss`. A formula keeps `loss`'s
+    # reading of D (health chart, advice, WGAN-GP's gradient penalty).
+    d_loss: str = ""
+    g_loss: str = ""
+    r1: float = 0.0                 # R1 penalty gamma on real data (D's loss + gamma/2 E||grad D(x)||^2); 0 = off
+    optimizer: str = "adam"         # both networks: adam, rmsprop or sgd (gan_core/training/optimizers.py)
     lr: float = 2e-4                # generator learning rate (and D's unless lr_d is set)
     lr_d: float | None = None       # two-timescale update rule (Heusel et al. 2017) when set
     beta1: float = 0.5
@@ -45,7 +55,15 @@ class TrainConfig:
     def __post_init__(self):
         if self.loss not in LOSSES:
             raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+        for text, role in ((self.d_loss, "d"), (self.g_loss, "g")):
+            if not isinstance(text, str) or len(text) > MAX_LENGTH:
+                raise ValueError(f"a loss formula is at most {MAX_LENGTH} characters")
+            if text:
+                check_text(text, role)      # FormulaError (a ValueError): one sentence that says where
         checks = [
+            (self.r1 >= 0 and math.isfinite(self.r1) and self.r1 <= 1e4, "r1 must be between 0 (off) and 10000"),
             (self.lr > 0 and math.isfinite(self.lr), "lr must be a positive number"),
             (self.lr_d is None or self.lr_d > 0, "lr_d must be positive"),
             (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1, "Adam betas must be in [0, 1)"),
@@ -92,6 +110,8 @@ class TrainConfig:
             flag = "--" + f.name.replace("_", "-")
             if isinstance(value, bool):
                 parts.append(flag if value else "--no-" + f.name.replace("_", "-"))
+            elif f.name in ("d_loss", "g_loss"):     # "=": a formula may start with "-"
+                parts.append(f"{flag}={shlex.quote(value)}")
             elif value is not None:
                 parts.append(f"{flag} {value}")
         parts.append(f"--out {out}")

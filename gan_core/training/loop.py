@@ -33,7 +33,9 @@ from ..models import DCDiscriminator, DCGenerator
 from ..models.mlp import MLPDiscriminator, MLPGenerator
 from .config import TrainConfig
 from .events import FinalEvent, MetricEvent, SamplesEvent, StepEvent
-from .losses import get_loss, gradient_penalty
+from .formula import FormulaLoss, make_loss
+from .losses import gradient_penalty, r1_penalty
+from .optimizers import make_optimizer
 
 # ---------------------------------------------------------------- standing batch-norm statistics
 
@@ -87,7 +89,7 @@ class Trainer:
         self.config = c = config
         self.device = torch.device(c.device)
         self._stop = threading.Event()
-        self.loss = get_loss(c.loss)
+        self.loss = make_loss(c.loss, c.d_loss, c.g_loss)   # built in, or your own formulas
         self.iteration = 0
 
         # Models are initialised from the run's seed; everything random after
@@ -109,8 +111,8 @@ class Trainer:
         self._ema_stats_at = None   # the iteration whose EMA weights the BN statistics were measured for
         self._ema_stats_batches = 0  # ... and from how many batches of codes
 
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=c.lr, betas=(c.beta1, c.beta2))
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=c.lr_d or c.lr, betas=(c.beta1, c.beta2))
+        self.opt_g = make_optimizer(c.optimizer, self.G.parameters(), c.lr, (c.beta1, c.beta2))
+        self.opt_d = make_optimizer(c.optimizer, self.D.parameters(), c.lr_d or c.lr, (c.beta1, c.beta2))
 
         self.rng = torch.Generator(device=self.device).manual_seed(c.seed + 1)
         self.data = self._load_data(dataset)
@@ -194,6 +196,8 @@ class Trainer:
         if self.loss.gradient_penalty_weight > 0:
             penalty = gradient_penalty(self.D, real, fake, generator=self.rng)
             d_loss = d_loss + self.loss.gradient_penalty_weight * penalty
+        if self.config.r1 > 0:
+            d_loss = d_loss + 0.5 * self.config.r1 * r1_penalty(self.D, real)
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
@@ -413,6 +417,12 @@ class Trainer:
         for key, label in names.items():
             v = stats[key]
             if not math.isfinite(v):
+                if isinstance(self.loss, FormulaLoss):
+                    # Your own loss: say which term broke, and how (formula.HINTS).
+                    facts = self.loss.explain_nonfinite(key[0], it)
+                    if facts:
+                        self._problem = {"cause": "formula", "net": key, **facts}
+                        return "Diverged: " + facts["message"]
                 self._problem = {"cause": "nonfinite", "step": it, "net": key,
                                  "value": "nan" if math.isnan(v) else "inf"}
                 return (f"Diverged at step {it}: {label} became {'NaN' if math.isnan(v) else 'infinite'}. "

@@ -206,3 +206,15 @@ def gradient_penalty(discriminator, real, fake, generator: torch.Generator | Non
     scores = discriminator(x_hat)
     (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
     return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+
+
+def r1_penalty(discriminator, real):
+    """mean(||grad_x D(x)||_2^2) over the real batch: Mescheder et al. 2018's R1 regulariser.
+
+    D's loss adds (gamma / 2) * this (TrainConfig.r1 is gamma). Penalising D's slope on real
+    data only makes GAN training locally convergent (the Dirac-GAN argument; StyleGAN's default).
+    """
+    x = real.detach().requires_grad_(True)
+    scores = discriminator(x)
+    (grad,) = torch.autograd.grad(scores.sum(), x, create_graph=True)
+    return grad.flatten(1).pow(2).sum(dim=1).mean()

@@ -63,6 +63,8 @@ def final_message(snap, max_seconds: float | None = None) -> str:
 def divergence_message(detail: dict) -> str:
     """gan_core.training.Trainer's divergence explanation, from FinalEvent.detail ("" if unknown)."""
     cause = detail.get("cause")
+    if cause == "formula":
+        return formula_nonfinite(detail)
     if cause not in ("nonfinite", "exploded", "saturated"):
         return ""
     values = dict(detail)
@@ -75,6 +77,16 @@ def divergence_message(detail: dict) -> str:
     if advice in ("lr", "sn", "generic"):
         text += " " + t(f"train.diverged.advice_{advice}", lr=detail.get("lr", 0.0))
     return text
+
+
+def formula_nonfinite(detail: dict) -> str:
+    """Your own loss broke: which term, where first, and a hint (gan_core.training.formula.NONFINITE)."""
+    try:
+        return t("formula.nonfinite", role=t(f"formula.roles.{detail['role']}"),
+                 value=t(f"formula.value.{detail['value']}"), step=detail["step"], term=detail["term"],
+                 part=detail["part"], hint=t(f"formula.hints.{detail['hint']}"))
+    except KeyError:
+        return detail.get("message", "")
 
 
 def error_message(snap) -> str:
