@@ -7,6 +7,7 @@ from gan_core import theory
 from ui import i18n
 from ui.common import page_setup
 from ui.i18n import t
+from ui.theory.quiz import quiz
 
 i18n.init()
 page_setup(t("gan.page_title"), "📘")
@@ -88,5 +89,5 @@ st.markdown(t("gan.dcgan"))
 i18n.page_link("pages/8_The_course_DCGAN.py", t("course.page_title"), icon="🧱")
 
 st.divider()
-i18n.quiz("gan")
+quiz("gan")
 i18n.references("gan")

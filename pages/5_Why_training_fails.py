@@ -10,6 +10,7 @@ from ui import i18n
 from ui.common import page_setup
 from ui.i18n import t
 from ui.theory import dynamics
+from ui.theory.quiz import quiz
 from ui.theory.toylab import toy_lab
 
 i18n.init()
@@ -79,5 +80,5 @@ st.latex(r"x_{k+1} = x_k + h\, v(x_k), \quad J = \frac{\partial v}{\partial x}\B
 st.markdown(t("fails.space_after"))
 
 st.divider()
-i18n.quiz("fails")
+quiz("fails")
 i18n.references("fails")

@@ -9,6 +9,7 @@ from gan_core import theory
 from ui import i18n
 from ui.common import page_setup
 from ui.i18n import t
+from ui.theory.quiz import quiz
 from ui.theory.toylab import toy_lab
 
 i18n.init()
@@ -91,5 +92,5 @@ st.latex(r"\text{hinge: } L_D = \mathbb{E}_x\big[\max(0, 1 - D(x))\big] + \mathb
          r"\qquad \text{R1: } \frac{\gamma}{2}\, \mathbb{E}_{x \sim p_{\text{data}}}\big[\|\nabla_x D(x)\|^2\big]")
 
 st.divider()
-i18n.quiz("wgan")
+quiz("wgan")
 i18n.references("wgan")

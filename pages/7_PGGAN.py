@@ -12,6 +12,7 @@ from gan_core.viz import upscale
 from ui import i18n
 from ui.common import load_model, page_setup
 from ui.i18n import t
+from ui.theory.quiz import quiz
 
 REAL_MODEL = "pggan-celebahq-1024"
 
@@ -142,5 +143,5 @@ st.markdown(t("pggan.next"))
 st.latex(r"\text{projection discriminator: } D(x, y) = \psi\big(\phi(x)\big) + e(y)^{\top} \phi(x)")
 
 st.divider()
-i18n.quiz("pggan")
+quiz("pggan")
 i18n.references("pggan")

@@ -7,6 +7,7 @@ from ui import handoff, i18n
 from ui.common import page_setup
 from ui.i18n import t
 from ui.theory import course
+from ui.theory.quiz import quiz
 
 i18n.init()
 page_setup(t("course.page_title"), "🧱")
@@ -90,5 +91,5 @@ if choice is not None:
 i18n.page_link("pages/3_Experiments.py", t("course.experiments_link"), icon="🧪")
 
 st.divider()
-i18n.quiz("course")
+quiz("course")
 i18n.references("course")

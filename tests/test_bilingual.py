@@ -69,9 +69,12 @@ def page_texts(at: AppTest) -> list[str]:
     texts = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
         texts += [str(el.value) for el in getattr(at, kind)]
-    for kind in ("radio", "selectbox", "select_slider", "slider", "number_input", "checkbox", "button", "toggle"):
+    for kind in ("radio", "selectbox", "select_slider", "slider", "number_input", "checkbox", "button", "toggle",
+                 "text_input"):
         for el in getattr(at, kind):
             texts.append(str(getattr(el, "label", "")))
+            if getattr(el, "placeholder", None):
+                texts.append(str(el.placeholder))
             if hasattr(el, "options"):
                 texts += [str(o) for o in el.options]
             if getattr(el, "help", None):

@@ -227,35 +227,8 @@ def apply_rtl() -> None:
 
 
 # ---------------------------------------------------------------------------
-# Blocks every theory page shares: the quiz and the reference list
+# A block every theory page shares: the reference list (the quiz is ui/theory/quiz.py)
 # ---------------------------------------------------------------------------
-
-
-def quiz(page: str) -> None:
-    """The page's questions from content/<lang>.json: a radio each, a Check button, then the explanation.
-
-    The radio's values are option indices, not texts, so an answer survives a
-    language switch and the correct one is compared by index.
-    """
-    st.subheader(t("common.quiz_title"))
-    st.caption(t("common.quiz_intro"))
-    for i, q in enumerate(items(f"{page}.quiz")):
-        key = f"quiz_{page}_{i}"
-        options = q["options"]
-        with st.container(border=True):
-            choice = st.radio(q["q"], list(range(len(options))), format_func=lambda j, o=options: o[j],
-                              index=None, key=key)
-            if st.button(t("common.check"), key=f"{key}_check"):
-                st.session_state[f"{key}_checked"] = True
-            if st.session_state.get(f"{key}_checked"):
-                if choice is None:
-                    st.warning(t("common.pick_first"))
-                else:
-                    if choice == q["answer"]:
-                        st.success(t("common.correct"))
-                    else:
-                        st.error(t("common.wrong", answer=options[q["answer"]]))
-                    st.markdown(q["explain"])
 
 
 def references(page: str) -> None:

@@ -3,4 +3,5 @@
 * toylab.py: the 2-D toy lab as a Streamlit component (the Why-training-fails and WGAN pages).
 * course.py: the course-DCGAN page's figures and tables.
 * dynamics.py: the Dirac-GAN figures (explorer, R1 rule, eigenvalues, WGAN-GP) of Why training fails.
+* quiz.py: the quiz every theory page ends with (options shuffled per visitor, numeric questions).
 """
