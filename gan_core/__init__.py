@@ -16,7 +16,8 @@ what lives in it:
     metrics/     SWD and the cheaper sample statistics
 
 and the modules everyone uses: checkpoint.py (a generator family's checks),
-device.py, viz.py, and cli.py behind `python -m gan_core`.
+device.py, viz.py, textsafe.py (a stranger's text made safe to show), and cli.py
+behind `python -m gan_core`.
 """
 
 __version__ = "0.1.0"

@@ -35,6 +35,8 @@ from pathlib import Path
 import torch
 from huggingface_hub import PyTorchModelHubMixin, constants
 
+from .textsafe import quote
+
 CONFIG_NAME = constants.CONFIG_NAME                    # "config.json"
 WEIGHTS_NAME = constants.SAFETENSORS_SINGLE_FILE       # "model.safetensors"
 
@@ -49,6 +51,31 @@ MAX_HEADER_BYTES = 1_000_000           # a safetensors header listing ~20 tensor
 
 class ModelLoadError(Exception):
     """A model could not be loaded; the message is meant for the user."""
+
+
+def parse_json(raw, where: str, what: str):
+    """Untrusted JSON (config.json, a safetensors header) -> its value, or a ModelLoadError in our words.
+
+    json.loads raises JSONDecodeError and UnicodeDecodeError on bad text, ValueError on an integer of
+    more than 4,300 digits, RecursionError on 100,000 nested brackets; each becomes one sentence.
+    """
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise ModelLoadError(f"{where}: {what} is nested too deeply to be a model file") from None
+    except json.JSONDecodeError as exc:
+        raise ModelLoadError(f"{where}: {what} is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+    except (UnicodeDecodeError, ValueError, TypeError):
+        raise ModelLoadError(f"{where}: {what} is not valid JSON text") from None
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _json_type(value) -> str:
+    return {dict: "object", list: "list", str: "text", bool: "true/false", float: "number",
+            int: "number", type(None): "null"}.get(type(value), "value")
 
 
 # ---------------------------------------------------------------- weights files
@@ -73,9 +100,9 @@ def safetensors_shapes(header_source, where: str) -> dict[str, tuple]:
     if n > MAX_HEADER_BYTES or 8 + n > len(head):
         raise ModelLoadError(f"{corrupt} (header of {n} bytes)")
     try:
-        header = json.loads(head[8:8 + n])
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ModelLoadError(f"{corrupt} (header is not JSON)") from None
+        header = parse_json(head[8:8 + n], where, "model.safetensors' header")
+    except ModelLoadError as exc:
+        raise ModelLoadError(f"{corrupt} ({str(exc).removeprefix(where + ': ')})") from None
     if not isinstance(header, dict):
         raise ModelLoadError(f"{corrupt} (header is not an object)")
     sizes = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
@@ -84,16 +111,20 @@ def safetensors_shapes(header_source, where: str) -> dict[str, tuple]:
         if name == "__metadata__":
             continue
         try:
-            shape = tuple(int(d) for d in entry["shape"])
-            start, end = (int(o) for o in entry["data_offsets"])
+            # Whole numbers only: int() would turn Infinity into OverflowError and 1.5 into 1.
+            shape, offsets = tuple(entry["shape"]), tuple(entry["data_offsets"])
+            if not all(_whole(d) and 0 <= d < 2**48 for d in (*shape, *offsets)) or len(offsets) != 2 \
+                    or len(shape) > 8:
+                raise ValueError
+            start, end = offsets
             itemsize = sizes[entry["dtype"]]
         except (KeyError, TypeError, ValueError):
-            raise ModelLoadError(f"{corrupt} (tensor {str(name)[:60]!r})") from None
+            raise ModelLoadError(f"{corrupt} (tensor {quote(name, 60)})") from None
         count = 1
         for d in shape:
             count *= d
         if any(d < 0 for d in shape) or end - start != count * itemsize or not 0 <= start <= end <= total - 8 - n:
-            raise ModelLoadError(f"{corrupt} (tensor {str(name)[:60]!r} does not fit the file)")
+            raise ModelLoadError(f"{corrupt} (tensor {quote(name, 60)} does not fit the file)")
         shapes[name] = shape
     return shapes
 
@@ -105,8 +136,8 @@ def read_safetensors(data_or_path, where: str) -> dict:
         if isinstance(data_or_path, (bytes, bytearray)):
             return load(bytes(data_or_path))
         return load_file(str(data_or_path))
-    except Exception as exc:  # safetensors raises its own error type for corrupt headers
-        raise ModelLoadError(f"{where}: model.safetensors is corrupt or truncated ({exc})") from None
+    except Exception:  # safetensors raises its own error types; their text may hold a path
+        raise ModelLoadError(f"{where}: model.safetensors is corrupt or truncated") from None
 
 
 def torch_load_weights(data_or_path, where: str) -> dict:
@@ -114,9 +145,9 @@ def torch_load_weights(data_or_path, where: str) -> dict:
     try:
         src = io.BytesIO(data_or_path) if isinstance(data_or_path, (bytes, bytearray)) else data_or_path
         state = torch.load(src, map_location="cpu", weights_only=True)
-    except Exception as exc:
+    except Exception:  # torch's text may hold the file's path; the server log is not the page
         raise ModelLoadError(f"{where}: refused to load the weights file: it is not a plain tensor "
-                             f"checkpoint (it may contain code, which is never executed): {str(exc)[:200]}") from None
+                             "checkpoint (it may contain code, which is never executed)") from None
     if not isinstance(state, dict):
         raise ModelLoadError(f"{where}: the weights file does not hold a state dict")
     return state
@@ -126,14 +157,14 @@ def _shape_problem(expected: dict[str, tuple], shapes: dict[str, tuple], where: 
     """The first key missing, misshapen or unexpected, as a ModelLoadError."""
     for key, shape in expected.items():
         if key not in shapes:
-            raise ModelLoadError(f"{where}: the weights have no entry {key!r}: this checkpoint was saved "
+            raise ModelLoadError(f"{where}: the weights have no entry {quote(key, 60)}: this checkpoint was saved "
                                  "from a different architecture")
         if tuple(shapes[key]) != tuple(shape):
-            raise ModelLoadError(f"{where}: layer {key!r} has shape {tuple(shapes[key])}, the model "
+            raise ModelLoadError(f"{where}: layer {quote(key, 60)} has shape {tuple(shapes[key])}, the model "
                                  f"expects {tuple(shape)}: a different architecture or size")
     extra = [k for k in shapes if k not in expected]
     if extra:
-        raise ModelLoadError(f"{where}: unexpected weight {extra[0][:80]!r}: this checkpoint is from a "
+        raise ModelLoadError(f"{where}: unexpected weight {quote(extra[0], 80)}: this checkpoint is from a "
                              "different architecture")
 
 
@@ -188,18 +219,26 @@ class GeneratorFamily(PyTorchModelHubMixin):
         if not isinstance(config, dict):
             raise ModelLoadError(f"{where}: config.json must hold a JSON object")
         arch = config.get("architecture", cls.architecture)
+        if not isinstance(arch, str):
+            raise ModelLoadError(f"{where}: config.json field 'architecture' must be a name such as "
+                                 f"{cls.architecture!r}, got a JSON {_json_type(arch)}")
         if arch != cls.architecture:
-            raise ModelLoadError(f"{where}: unsupported architecture {str(arch)[:40]!r} "
+            raise ModelLoadError(f"{where}: unsupported architecture {quote(arch)} "
                                  f"(this app loads {cls.architecture!r} folders)")
         kwargs = {}
         for key, default in cls.config_defaults().items():
             value = config.get(key, default)
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise ModelLoadError(f"{where}: config.json field {key!r} must be an integer, got {str(value)[:40]!r}")
+            if not _whole(value):
+                raise ModelLoadError(f"{where}: config.json field {key!r} must be an integer, got "
+                                     + (quote(value) if isinstance(value, (str, float)) else f"a JSON {_json_type(value)}"))
             lo, hi = cls.config_limits.get(key, (0, 10**9))
             if not lo <= value <= hi:
                 raise ModelLoadError(f"{where}: config.json field {key!r}={value} is out of range [{lo}, {hi}]")
             kwargs[key] = value
+        for key in ("licence", "library"):     # shown or read as text later: a text or nothing
+            if key in config and not isinstance(config[key], str):
+                raise ModelLoadError(f"{where}: config.json field {key!r} must be text, got a JSON "
+                                     f"{_json_type(config[key])}")
         return kwargs
 
     # -- checks before allocating ---------------------------------------------

@@ -16,6 +16,16 @@ TOO_MANY_FILES = "too many files"
 ENCRYPTED = "encrypted"
 UNSUPPORTED = "unsupported image"
 OVER_BUDGET = "over the upload's budget"
+METADATA = "oversized metadata"
+UNSAFE_NAME = "unreadable name"
+
+
+def oversized_metadata(exc: BaseException) -> bool:
+    """Pillow's refusal of a PNG whose text chunks are too large (PngImagePlugin.MAX_TEXT_CHUNK and
+    MAX_TEXT_MEMORY): the picture may be fine, its metadata is not."""
+    text = str(exc)
+    return isinstance(exc, ValueError) and ("text chunk" in text or "MAX_TEXT" in text
+                                            or "Decompressed data too large" in text)
 
 
 class Rejected(Exception):
@@ -70,8 +80,8 @@ def decode_image(data, size, max_pixels, charge=None):
         raise Rejected(TOO_LARGE) from None
     except UnidentifiedImageError:
         raise Rejected(NOT_AN_IMAGE) from None
-    except Exception:  # Pillow's plugins raise many types on malformed headers
-        raise Rejected(CORRUPT) from None
+    except Exception as exc:  # Pillow's plugins raise many types on malformed headers
+        raise Rejected(METADATA if oversized_metadata(exc) else CORRUPT) from None
 
     with image:
         width, height = image.size
@@ -89,12 +99,14 @@ def decode_image(data, size, max_pixels, charge=None):
         try:
             image.load()
             upright = ImageOps.exif_transpose(image)  # phone photos store their rotation in EXIF
-        except Exception:  # truncated data, bad compression streams, broken EXIF ...
-            raise Rejected(CORRUPT) from None
+        except Exception as exc:  # truncated data, bad compression streams, broken EXIF ...
+            raise Rejected(METADATA if oversized_metadata(exc) else CORRUPT) from None
         try:
             rgb = to_rgb(upright)
         except ValueError:  # a mode Pillow cannot convert, such as LAB
             raise Rejected(UNSUPPORTED) from None
+        except Exception:
+            raise Rejected(CORRUPT) from None
 
     side = min(rgb.size)
     left, top = (rgb.width - side) // 2, (rgb.height - side) // 2

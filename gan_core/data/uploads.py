@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from ..textsafe import Sentence, shorten
 from .decode import (
     CORRUPT,
     ENCRYPTED,
@@ -28,6 +29,7 @@ from .decode import (
     OVER_BUDGET,
     TOO_LARGE,
     TOO_MANY_FILES,
+    UNSAFE_NAME,
     UNSAFE_PATH,
     UNSUPPORTED,
     Rejected,
@@ -39,12 +41,19 @@ from .pixels import _check_size, _to_tensor
 class LoadCancelled(Exception):
     """The load was stopped from outside (the browser session that asked for it has gone)."""
 
+
+class UploadError(ValueError):
+    """A whole upload refused (not a zip, too many entries ...); the message is meant for the user.
+    One file's problem is never this: it is a rejection in the report, and the other files are kept."""
+
 # How each reason reads in a summary when several files share it.
 _PLURAL = {
     NOT_AN_IMAGE: "not images",
     UNSAFE_PATH: "unsafe paths",
     UNSUPPORTED: "unsupported images",
+    UNSAFE_NAME: "unreadable names",
 }
+
 
 MAX_LISTED_REJECTIONS = 50
 
@@ -97,7 +106,7 @@ class LoadReport:
     def total_rejected(self):
         return sum(self.rejected.values())
 
-    def summary(self, head=None, phrase=_reason_phrase):
+    def summary(self, head=None, phrase=_reason_phrase, sep=", "):
         """'3 accepted, 2 rejected (not images)' or '3 accepted, 3 rejected (2 not images, 1 too large)'.
 
         head replaces "3 accepted, 2 rejected" and phrase(reason, count) says a reason:
@@ -108,7 +117,7 @@ class LoadReport:
         if len(reasons) == 1:
             text += f" ({phrase(*reasons[0])})"
         elif reasons:
-            text += " (" + ", ".join(f"{count} {phrase(reason, count)}" for reason, count in reasons) + ")"
+            text += " (" + sep.join(f"{count} {phrase(reason, count)}" for reason, count in reasons) + ")"
         return text
 
     def require_images(self, minimum=1):
@@ -116,7 +125,7 @@ class LoadReport:
         if self.accepted < minimum:
             where = f"{self.source}: " if self.source else ""
             wanted = "one image" if minimum == 1 else f"{minimum} images"
-            raise ValueError(f"{where}need at least {wanted} to train on, found {self.accepted} ({self.summary()})")
+            raise UploadError(f"{where}need at least {wanted} to train on, found {self.accepted} ({self.summary()})")
         return self.images
 
 
@@ -163,7 +172,7 @@ def _zip_entry_count(fileobj):
 
 
 def _short(name, limit=120):
-    return name if len(name) <= limit else name[: limit - 1] + "…"
+    return shorten(name, limit)     # cut in the middle: the extension stays visible
 
 
 class _Collector:
@@ -196,7 +205,7 @@ class _Collector:
     def count_entries(self, count, where):
         self.entries += count
         if self.entries > self.limits.max_entries:
-            raise ValueError(
+            raise UploadError(
                 f"{where} has more than {self.limits.max_entries:,} entries to scan; "
                 "split it into smaller parts or raise Limits.max_entries"
             )
@@ -208,8 +217,9 @@ class _Collector:
     def charge(self, pixels):
         budget = self.limits.max_total_pixels
         if budget is not None and self.pixels + pixels > budget:
-            self.budget_note = (f"stopped decoding after {self.pixels / 1e6:,.0f} million pixels "
-                                f"(the budget for one upload is {budget / 1e6:,.0f} million)")
+            self.budget_note = Sentence(f"stopped decoding after {self.pixels / 1e6:,.0f} million pixels "
+                                        f"(the budget for one upload is {budget / 1e6:,.0f} million)",
+                                        "budget_pixels", done=round(self.pixels / 1e6), budget=round(budget / 1e6))
             raise Rejected(OVER_BUDGET)
         self.pixels += pixels
 
@@ -222,7 +232,8 @@ class _Collector:
             self.progress(self.seen, self.total)
         limit = self.limits.max_seconds
         if limit is not None and not self.budget_note and time.monotonic() - self.started > limit:
-            self.budget_note = f"stopped decoding after {limit:.0f} s (the time budget for one upload)"
+            self.budget_note = Sentence(f"stopped decoding after {limit:.0f} s (the time budget for one upload)",
+                                        "budget_time", seconds=round(limit))
 
     def screen(self, name):
         """Decide, from the name alone, whether a file is worth reading; False means skip it."""
@@ -257,19 +268,28 @@ class _Collector:
                 fileobj = stack.enter_context(open(source, "rb"))
             declared = _zip_entry_count(fileobj)
             if declared is None:
-                raise ValueError(f"{label} is not a valid zip file")
+                raise UploadError(f"{label} is not a valid zip file")
             self.count_entries(declared, label)
             try:
                 archive = zipfile.ZipFile(fileobj)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
-                raise ValueError(f"{label} is not a valid zip file ({error})") from None
+            except Exception:  # zipfile raises BadZipFile, OSError, EOFError, ValueError ... on a broken directory
+                raise UploadError(f"{label} is not a valid zip file (its list of contents is damaged)") from None
             with archive:
                 self.total = (self.total or 0) + len(archive.infolist())
                 for info in archive.infolist():
                     name = prefix + info.filename
-                    if info.is_dir() or not self.screen(name):
+                    if "\0" in info.orig_filename:    # zipfile cuts a name at NUL ("" when it starts with one)
+                        self._tick()
+                        self.reject(prefix + info.orig_filename, UNSAFE_NAME)
                         continue
-                    self._add_zip_member(archive, info, name)
+                    if info.filename.endswith("/") or not self.screen(name):
+                        continue
+                    try:
+                        self._add_zip_member(archive, info, name)
+                    except (LoadCancelled, MemoryError):
+                        raise
+                    except Exception:   # whatever one entry does, only that entry is refused
+                        self.reject(name, CORRUPT)
 
     def _add_zip_member(self, archive, info, name):
         if info.flag_bits & 0x1:
@@ -334,8 +354,8 @@ class _Collector:
 def load_images_from_zip(source, size=32, limits=Limits()):
     """Images in a zip (bytes, a path or a binary file object), read in memory, never extracted.
 
-    Raises ValueError if `source` is not a zip or has more than limits.max_entries
-    entries; every other problem is a per-file rejection in the report.
+    Raises UploadError (a ValueError) if `source` is not a zip or has more than limits.max_entries
+    entries; every other problem is a per-file rejection in the report, and the other files are kept.
     """
     if isinstance(source, (str, os.PathLike)):
         label = Path(source).name
@@ -350,7 +370,7 @@ def load_images_from_folder(path, size=32, limits=Limits()):
     """Images in a folder and its subfolders (hidden ones skipped), in sorted order."""
     root = Path(path).expanduser()
     if not root.is_dir():
-        raise ValueError(f"{root} is not a folder")
+        raise UploadError(f"{root} is not a folder")
     collector = _Collector(size, limits, source=root.name or str(root))
     collector.add_folder(root)
     return collector.report()

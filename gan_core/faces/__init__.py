@@ -11,7 +11,8 @@ from .attributes import (AGE_BINS, AGE_EFFECT_YEARS, AGE_SCALE, FEMALE_EFFECT, A
                          fit_linear_direction, fit_named_directions, load_attribute_model,
                          load_labelled_faces, measure_direction, project_out, save_attribute_model,
                          score_codes, train, unit)
-from .photo import (FRAME_DY, FRAME_SCALE, MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS, MIN_PHOTO_SIDE,
+from .photo import (FRAME_DY, FRAME_SCALE, MAX_PHOTO_ASPECT, MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS,
+                    MIN_PHOTO_SIDE,
                     WORKING_SIDE, FaceBox, Photo, PhotoError, crop_face, decode_photo,
                     detector_name, find_face)
 from .encoder import (Encoder, EncoderConfig, first_layer, load_encoder, render_pairs, save_encoder,
@@ -25,7 +26,7 @@ __all__ = [
     "score_codes", "fit_named_directions", "measure_direction", "AGE_EFFECT_YEARS", "FEMALE_EFFECT",
     "describe_effect", "AGE_BINS", "age_histogram", "audit_reading", "age_bin_labels",
     "load_labelled_faces", "evaluate", "train", "save_attribute_model", "MAX_PHOTO_BYTES",
-    "MAX_PHOTO_PIXELS", "MIN_PHOTO_SIDE", "WORKING_SIDE", "PhotoError", "Photo", "decode_photo",
+    "MAX_PHOTO_PIXELS", "MAX_PHOTO_ASPECT", "MIN_PHOTO_SIDE", "WORKING_SIDE", "PhotoError", "Photo", "decode_photo",
     "FRAME_SCALE", "FRAME_DY", "FaceBox", "detector_name", "find_face", "crop_face", "Encoder",
     "EncoderConfig", "render_pairs", "first_layer", "train_encoder", "save_encoder", "load_encoder",
     "InvertConfig", "Inversion", "render", "laplacian_pyramid", "pyramid_l1", "psnr", "default_encoder",

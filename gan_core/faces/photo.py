@@ -22,7 +22,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ..data.decode import IMAGE_FORMATS, ends_cleanly, to_rgb
+from ..data.decode import IMAGE_FORMATS, ends_cleanly, oversized_metadata, to_rgb
+from ..textsafe import Sentence
 
 # -----------------------------------------------------------------------------
 # reading a photo
@@ -30,18 +31,27 @@ from ..data.decode import IMAGE_FORMATS, ends_cleanly, to_rgb
 MAX_PHOTO_BYTES = 20 * 2**20         # a phone photo is 2-12 MB
 MAX_PHOTO_PIXELS = 50_000_000        # 50 MP; checked from the header, before decoding
 MIN_PHOTO_SIDE = 32                  # below this there is no face to recover
+MAX_PHOTO_ASPECT = 4                 # a portrait is at most 4:1 (a panorama or a 32x100000 strip is no face)
 WORKING_SIDE = 1024                  # photos are shrunk to this longest side: detection needs no more
 
 
 class PhotoError(ValueError):
-    """A photo that cannot be used; the message is meant for the user."""
+    """A photo that cannot be used; the message is meant for the user.
+
+    `key` and `values` say it again in another language (content "safety.photo.<key>").
+    """
+
+    def __init__(self, message: str, key: str = "", **values):
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 @dataclass
 class Photo:
     image: torch.Tensor               # uint8 (3, H, W), at most WORKING_SIDE on the longer side
     original_size: tuple[int, int]    # (width, height) as uploaded
-    notes: list[str] = field(default_factory=list)   # things the user should know (grayscale, small ...)
+    notes: list[str] = field(default_factory=list)   # Sentences the user should know (grayscale, small ...)
 
 
 def _is_grayscale(rgb: np.ndarray) -> bool:
@@ -51,46 +61,60 @@ def _is_grayscale(rgb: np.ndarray) -> bool:
         int(np.abs(sample[..., 1] - sample[..., 2]).max(initial=0)) <= 6
 
 
+def _damaged(exc: BaseException) -> PhotoError:
+    if oversized_metadata(exc):
+        return PhotoError("The image carries oversized metadata (text chunks larger than this app reads); "
+                          "save the picture again without them.", "metadata")
+    return PhotoError("The image file is damaged and cannot be read.", "damaged")
+
+
 def decode_photo(data: bytes) -> Photo:
-    """Uploaded bytes -> Photo, in memory only; raises PhotoError with a plain reason."""
+    """Uploaded bytes -> Photo, in memory only; raises PhotoError with a plain reason (and only PhotoError)."""
     if len(data) == 0:
-        raise PhotoError("The file is empty.")
+        raise PhotoError("The file is empty.", "empty")
     if len(data) > MAX_PHOTO_BYTES:
         raise PhotoError(f"The file is {len(data) / 2**20:.0f} MB; photos up to {MAX_PHOTO_BYTES // 2**20} MB "
-                         "are accepted.")
+                         "are accepted.", "too_many_bytes", mb=round(len(data) / 2**20), cap=MAX_PHOTO_BYTES // 2**20)
     try:
         image = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)
     except Image.DecompressionBombError:
-        raise PhotoError("The image is too large to open safely.") from None
+        raise PhotoError("The image is too large to open safely.", "bomb") from None
     except UnidentifiedImageError:
-        raise PhotoError("This file is not an image we can read (JPEG, PNG or WebP).") from None
-    except Exception:
-        raise PhotoError("The image file is damaged and cannot be read.") from None
+        raise PhotoError("This file is not an image we can read (JPEG, PNG or WebP).", "not_image") from None
+    except Exception as exc:
+        raise _damaged(exc) from None
     with image:
         width, height = image.size
         if width * height > MAX_PHOTO_PIXELS:
             raise PhotoError(f"The image is {width}x{height} pixels ({width * height / 1e6:.0f} MP); "
-                             f"up to {MAX_PHOTO_PIXELS // 1_000_000} MP is accepted.")
+                             f"up to {MAX_PHOTO_PIXELS // 1_000_000} MP is accepted.", "too_many_pixels",
+                             w=width, h=height, mp=round(width * height / 1e6), cap=MAX_PHOTO_PIXELS // 1_000_000)
         if min(width, height) < MIN_PHOTO_SIDE:
             raise PhotoError(f"The image is only {width}x{height} pixels: too small to hold a face "
-                             f"(at least {MIN_PHOTO_SIDE} pixels a side).")
+                             f"(at least {MIN_PHOTO_SIDE} pixels a side).", "too_small",
+                             w=width, h=height, side=MIN_PHOTO_SIDE)
+        if max(width, height) > MAX_PHOTO_ASPECT * min(width, height):
+            raise PhotoError(f"The image is {width}x{height} pixels: far too long and thin to frame a face "
+                             f"(at most {MAX_PHOTO_ASPECT}:1); crop it to the face first.", "aspect",
+                             w=width, h=height, ratio=MAX_PHOTO_ASPECT)
         if not ends_cleanly(image.format, data):
-            raise PhotoError("The image file is truncated (the upload was cut short?).")
+            raise PhotoError("The image file is truncated (the upload was cut short?).", "truncated")
         try:
             image.draft("RGB", (WORKING_SIDE, WORKING_SIDE))   # JPEG: decode at a reduced scale, fast
             image.load()
             upright = ImageOps.exif_transpose(image)          # phones store the rotation in EXIF
             rgb = to_rgb(upright)
-        except Exception:
-            raise PhotoError("The image file is damaged and cannot be read.") from None
-    rgb.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.LANCZOS)
+            rgb.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.LANCZOS)
+        except Exception as exc:
+            raise _damaged(exc) from None
     array = np.asarray(rgb, dtype=np.uint8)
     notes = []
     if _is_grayscale(array):
-        notes.append("This is a black-and-white photo. The generator only makes colour faces, so the "
-                     "reconstruction will invent colours.")
+        notes.append(Sentence("This is a black-and-white photo. The generator only makes colour faces, so the "
+                              "reconstruction will invent colours.", "grayscale"))
     if min(width, height) < 64:
-        notes.append(f"The photo is small ({width}x{height}); the face will be blurry.")
+        notes.append(Sentence(f"The photo is small ({width}x{height}); the face will be blurry.", "small",
+                              w=width, h=height))
     return Photo(torch.from_numpy(array.copy()).permute(2, 0, 1).contiguous(), (width, height), notes)
 
 

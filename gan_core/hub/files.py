@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import io
-import json
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -30,12 +29,15 @@ from ..checkpoint import (
     GeneratorFamily,
     ModelLoadError,
     load_state_dict_strict,
+    parse_json,
     torch_load_weights,
 )
 from ..models import DCGenerator, pggan
+from ..textsafe import quote
 
 PRETRAINED_DIR = Path(__file__).resolve().parents[2] / "pretrained"   # the repository's pretrained/
 MAX_CHECKPOINT_BYTES = 200 * 1024 * 1024
+MAX_CONFIG_BYTES = 1_000_000            # a model's config.json is ~1 KB
 
 
 class HubUnreachableError(ModelLoadError):
@@ -63,6 +65,8 @@ FOLDER_FAMILIES: dict[str, type[GeneratorFamily]] = {DCGenerator.architecture: D
 def folder_family(config) -> type[GeneratorFamily]:
     """The family that reads this config.json; an unknown architecture gets DCGAN's, which refuses it by name."""
     arch = config.get("architecture", DCGenerator.architecture) if isinstance(config, dict) else None
+    if not isinstance(arch, str):          # ["dcgan"] is no name (and no dict key): DCGAN's checks say so
+        arch = DCGenerator.architecture
     return FOLDER_FAMILIES.get(arch, FOLDER_FAMILIES[DCGenerator.architecture])
 
 
@@ -181,16 +185,17 @@ def _finish(generator, config: dict, name: str, source: str, card: str = "", pat
     return generator, info
 
 
-def load_folder(folder, name: str | None = None, source: str | None = None):
+def load_folder(folder, name: str | None = None, source: str | None = None, where: str | None = None):
+    """A model folder, every check first. `where` names it in messages (default: `name`, else the
+    path): a Hub download passes the repo id and revision, never the server's cache path."""
     folder = Path(folder)
-    where = str(folder)
+    where = where or name or str(folder)
     cfg_path = folder / CONFIG_NAME
     if not cfg_path.is_file():
         raise ModelLoadError(f"{where} has no config.json: it is not a GAN Playground model folder")
-    try:
-        config = json.loads(cfg_path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelLoadError(f"{where}: config.json is not valid JSON ({exc})") from None
+    if cfg_path.stat().st_size > MAX_CONFIG_BYTES:
+        raise ModelLoadError(f"{where}: config.json is larger than {MAX_CONFIG_BYTES // 1000:,} KB")
+    config = parse_json(cfg_path.read_bytes(), where, "config.json")
     family = folder_family(config)
     if (folder / WEIGHTS_NAME).is_file():
         generator = family.load_checked(config, folder / WEIGHTS_NAME, where)
@@ -209,18 +214,18 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, name: s
     (deflate64 and other methods) and zlib.error (a broken deflate stream), among others.
     """
     if info.flag_bits & 0x1:
-        raise ModelLoadError(f"{name}: {info.filename[:80]!r} is encrypted; upload the zip without a password")
+        raise ModelLoadError(f"{name}: {quote(info.filename, 80, middle=True)} is encrypted; upload the zip without a password")
     try:
         with zf.open(info) as member:
             data = member.read(limit + 1)
     except NotImplementedError:
-        raise ModelLoadError(f"{name}: {info.filename[:80]!r} uses a compression method this app does not "
+        raise ModelLoadError(f"{name}: {quote(info.filename, 80, middle=True)} uses a compression method this app does not "
                              "read; zip it again with ordinary deflate (the Train page's download does)") from None
     except (zipfile.BadZipFile, zlib.error, RuntimeError, EOFError, OSError, ValueError):
-        raise ModelLoadError(f"{name}: {info.filename[:80]!r} is corrupt (the zip's checksum or compressed "
+        raise ModelLoadError(f"{name}: {quote(info.filename, 80, middle=True)} is corrupt (the zip's checksum or compressed "
                              "data is damaged); download the checkpoint again") from None
     if len(data) > limit:
-        raise ModelLoadError(f"{name}: {info.filename[:80]!r} unpacks to more than {limit // 2**20 or 1} MB")
+        raise ModelLoadError(f"{name}: {quote(info.filename, 80, middle=True)} unpacks to more than {limit // 2**20 or 1} MB")
     return data
 
 
@@ -239,17 +244,15 @@ def load_checkpoint_zip(data: bytes, name: str = "uploaded model"):
         raise ModelLoadError(f"{name}: not a valid zip file") from None
     if len(entries) > 100:
         raise ModelLoadError(f"{name}: the zip has {len(entries)} entries; a checkpoint has three")
-    members = {Path(i.filename).name: i for i in entries if not i.is_dir()}
+    # A name that starts with NUL reads as "" (zipfile cuts it there): no member of ours.
+    members = {Path(i.filename).name: i for i in entries if i.filename and not i.filename.endswith("/")}
     for needed in ("config.json", "model.safetensors"):
         if needed not in members:
             raise ModelLoadError(f"{name}: the zip has no {needed}: it is not a GAN Playground checkpoint")
     if sum(members[n].file_size for n in ("config.json", "model.safetensors")) > MAX_CHECKPOINT_BYTES:
         raise ModelLoadError(f"{name}: the checkpoint unpacks to more than {MAX_CHECKPOINT_BYTES // 2**20} MB")
-    raw_config = _read_member(zf, members["config.json"], 1_000_000, name)
-    try:
-        config = json.loads(raw_config)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-        raise ModelLoadError(f"{name}: config.json is not valid JSON ({str(exc)[:80]})") from None
+    raw_config = _read_member(zf, members["config.json"], MAX_CONFIG_BYTES, name)
+    config = parse_json(raw_config, name, "config.json")
     family = folder_family(config)
     family.check_budget(family.config_kwargs(config, name), name)   # before the weights are even decompressed
     weights = _read_member(zf, members["model.safetensors"], MAX_CHECKPOINT_BYTES, name)

@@ -28,6 +28,7 @@ from urllib.parse import urlparse
 
 from ..checkpoint import CONFIG_NAME, WEIGHTS_NAME, ModelLoadError
 from ..models import pggan
+from ..textsafe import quote
 from .files import REGISTRY, HubUnreachableError, _finish, load_folder
 
 # ---------------------------------------------------------------- the Hub
@@ -40,9 +41,8 @@ ECHO_CHARS = 80  # how much of a user's text an error message repeats
 
 
 def echo(text: str, limit: int = ECHO_CHARS) -> str:
-    """A user's input, quoted and cut to `limit` characters, for an error message."""
-    text = str(text)
-    return repr(text if len(text) <= limit else text[:limit - 1] + "…")
+    """A user's input, quoted, neutral and cut to `limit` characters, for an error message (textsafe.quote)."""
+    return quote(text, limit)
 
 
 _HEX40 = re.compile(r"^[0-9a-f]{40}$")
@@ -181,22 +181,27 @@ def hub_download(repo_id: str, filename: str, revision: str | None = None, progr
     except herr.RepositoryNotFoundError:
         raise ModelLoadError(f"The Hub has no repo {repo_id!r} (or it is private/gated and needs a token).") from None
     except herr.RevisionNotFoundError:
-        raise ModelLoadError(f"The repo {repo_id!r} has no revision {revision!r}.") from None
+        raise ModelLoadError(f"The repo {repo_id!r} has no revision {echo(revision)}.") from None
     except (herr.EntryNotFoundError, herr.RemoteEntryNotFoundError):
         raise ModelLoadError(f"The repo {repo_id!r} has no file {filename!r}: it is not a model in "
                              "GAN Playground's format (config.json + model.safetensors).") from None
-    except herr.HFValidationError as exc:
-        raise ModelLoadError(f"Invalid Hub reference: {exc}") from None
+    except herr.HFValidationError:
+        raise ModelLoadError(f"{echo(repo_id)} is not a valid Hugging Face repo id.") from None
     except (herr.HfHubHTTPError, OSError) as exc:
-        raise ModelLoadError(f"Downloading {filename} from {repo_id} failed: {str(exc)[:200]}") from None
+        # Their text names the server's cache folder or the full URL: say what happened in our words.
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        why = f"the Hub answered HTTP {status}" if isinstance(status, int) else f"{type(exc).__name__}"
+        raise ModelLoadError(f"Downloading {filename} from {repo_id}{'@' + revision if revision else ''} "
+                             f"failed ({why}). Try again later.") from None
 
 
 def _load_pggan(repo_id: str, revision: str | None, progress, cache_dir, source: str):
     path = hub_download(repo_id, pggan.HUB_FILENAME, revision or pggan.HUB_REVISION, progress, cache_dir)
     try:
         generator = pggan.load_pggan_state_dict(path)
-    except ValueError as exc:
-        raise ModelLoadError(str(exc)) from None
+    except ValueError as exc:     # its words name the file by its path in the server's cache: name the repo
+        shown = f"{repo_id}/{pggan.HUB_FILENAME}"
+        raise ModelLoadError(str(exc).replace(repr(os.fspath(path)), shown).replace(os.fspath(path), shown)[:400]) from None
     config = {"architecture": "pggan", "repo_id": repo_id, "revision": revision or pggan.HUB_REVISION,
               "licence": pggan.LICENCE_NOTE}
     return _finish(generator, config, "pggan-celebahq-1024", source, pggan.LICENCE_NOTE, path)
@@ -209,7 +214,8 @@ def _load_hub_folder(repo_id: str, revision: str | None, progress, cache_dir, so
         hub_download(repo_id, "README.md", revision, None, cache_dir)
     except ModelLoadError:
         pass  # a card is nice to have, not required
-    return load_folder(Path(cfg_path).parent, name=repo_id, source=source)
+    where = f"{repo_id}@{revision}" if revision else repo_id     # never the cache folder's path
+    return load_folder(Path(cfg_path).parent, name=repo_id, source=source, where=where)
 
 
 # Hub repos that are not model folders, with the loader that reads their files. The PGGAN
@@ -229,7 +235,7 @@ def load_generator(source: str, progress=None, cache_dir=None):
     entry = REGISTRY.get(source)
     if entry is not None and "path" in entry:
         if not (Path(entry["path"]) / CONFIG_NAME).exists():
-            raise ModelLoadError(f"the bundled model {source!r} is missing from {entry['path']}")
+            raise ModelLoadError(f"the bundled model {source!r} is missing from this installation")
         return load_folder(entry["path"], name=source, source=source)
     if entry is not None:
         repo_id, revision = entry["repo"], None
@@ -239,7 +245,7 @@ def load_generator(source: str, progress=None, cache_dir=None):
         return load_folder(source)
     else:
         known = ", ".join(REGISTRY)
-        raise ModelLoadError(f"unknown model {source!r}: not a bundled name ({known}), not a folder, "
+        raise ModelLoadError(f"unknown model {echo(source)}: not a bundled name ({known}), not a folder, "
                              "and not a Hub reference of the form hf:owner/name[@revision]")
     loader = HUB_FILE_LOADERS.get(repo_id, _load_hub_folder)
     return loader(repo_id, revision, progress, cache_dir, source)

@@ -3,7 +3,10 @@
 `encode_query_params` writes only what differs from the defaults;
 `decode_query_params` never raises: it returns the state it could trust plus
 one note per value it had to ignore (the page shows them, in the visitor's
-language: content/*.json `playground.notes` mirror these sentences).
+language: content/*.json `playground.notes` mirror these sentences). The notes are
+a few lines whatever the link holds (the rest is counted: "… and 590 more values
+were ignored"), and every value they repeat is quoted short and neutral
+(gan_core/textsafe.py).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from ..textsafe import BoundedNotes, quote
 from . import custom
 from .state import (
     ANY_SEFA,
@@ -126,7 +130,7 @@ def _parse_pairs(text: str, what: str, key, form: str, lo: float, hi: float, not
         item = item.strip()
         if not item:
             continue
-        shown = repr(item if echo_chars is None else item[:echo_chars])
+        shown = quote(item, echo_chars or 40)
         key_text, sep, value_text = item.partition(":")
         try:
             if not sep:
@@ -159,7 +163,7 @@ def decode_query_params(params: Mapping[str, object], known_models=(DEFAULT_MODE
     the loaded model (a dimension beyond its noise size, a SeFa value beyond
     its range) are `fit_state`'s job.
     """
-    notes: list[str] = []
+    notes = BoundedNotes()   # a few lines, whatever the link holds: the rest is counted
     values: dict[str, str] = {}
     for key, raw in params.items():
         if isinstance(raw, (list, tuple)):  # a repeated parameter: the last one wins, as in Streamlit
@@ -168,7 +172,7 @@ def decode_query_params(params: Mapping[str, object], known_models=(DEFAULT_MODE
         if key in _STREAMLIT_KEYS:
             continue
         if key not in _PARAM_KEYS:
-            notes.append(f"Ignored the unknown link parameter {str(key)[:40]!r}.")
+            notes.append(f"Ignored the unknown link parameter {quote(key)}.")
             continue
         if len(text) > MAX_PARAM_CHARS:
             notes.append(f"Ignored the link parameter {key!r}: its value is {len(text)} characters long.")
@@ -181,7 +185,7 @@ def decode_query_params(params: Mapping[str, object], known_models=(DEFAULT_MODE
         if _valid_model(name, known_models):
             model = name
         else:
-            notes.append(f"Ignored model={name[:80]!r} from the link: no such model here "
+            notes.append(f"Ignored model={quote(name)} from the link: no such model here "
                          "(models trained in someone else's browser session cannot be shared); "
                          "showing the bundled faces model.")
 
@@ -193,7 +197,7 @@ def decode_query_params(params: Mapping[str, object], known_models=(DEFAULT_MODE
                 raise ValueError
             seed = value
         except ValueError:
-            notes.append(f"Ignored seed={values['seed'][:40]!r} from the link: a seed is a whole number "
+            notes.append(f"Ignored seed={quote(values['seed'])} from the link: a seed is a whole number "
                          f"between 0 and {MAX_SEED}.")
 
     psi = 1.0
@@ -204,7 +208,7 @@ def decode_query_params(params: Mapping[str, object], known_models=(DEFAULT_MODE
                 raise ValueError
             psi = value
         except ValueError:
-            notes.append(f"Ignored psi={values['psi'][:40]!r} from the link: truncation ψ is a number "
+            notes.append(f"Ignored psi={quote(values['psi'])} from the link: truncation ψ is a number "
                          f"between {_fmt(PSI_MIN)} and {_fmt(PSI_MAX)}.")
 
     k = None
@@ -215,7 +219,7 @@ def decode_query_params(params: Mapping[str, object], known_models=(DEFAULT_MODE
                 raise ValueError
             k = value
         except ValueError:
-            notes.append(f"Ignored k={values['k'][:40]!r} from the link: the number of semantic sliders "
+            notes.append(f"Ignored k={quote(values['k'])} from the link: the number of semantic sliders "
                          f"is a whole number between 1 and {MAX_SEMANTICS}.")
 
     dims = _parse_pairs(values.get("dims", ""), "dims", _int, _INDEX_FORM, DIM_MIN, DIM_MAX, notes,
@@ -231,6 +235,6 @@ def decode_query_params(params: Mapping[str, object], known_models=(DEFAULT_MODE
         try:
             mine, mine_alpha = custom.parse_slider_text(values["mine"])
         except custom.SliderError as exc:
-            notes.append(f"Ignored mine={values['mine'][:60]!r} from the link: {exc}")
+            notes.append(f"Ignored mine={quote(values['mine'], 60)} from the link: {exc}")
     return LatentState(model=model, seed=seed, psi=psi, dims=dims, sefa=sefa, k=k, named=named, mine=mine,
-                       mine_alpha=mine_alpha), notes
+                       mine_alpha=mine_alpha), notes.lines()
