@@ -44,7 +44,7 @@ def cluster():
     from ray.cluster_utils import Cluster
 
     c = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "object_store_memory": 80 * 2**20})
-    c.add_node(num_cpus=1, object_store_memory=80 * 2**20)
+    c.worker = c.add_node(num_cpus=1, object_store_memory=80 * 2**20)
     c.wait_for_nodes()
     yield c
     if ray.is_initialized():
@@ -188,3 +188,22 @@ def test_a_killed_worker_ends_the_run_with_one_sentence_and_the_next_run_trains(
     again = backend.start(RunSpec(config=tiny(iterations=10)))  # the worker's place is free again
     assert wait_final(again).status == "done"
     again.generator()
+
+
+def test_a_machine_leaving_the_cluster_ends_its_run_and_the_other_goes_on(cluster, backend):
+    """Ray notices a lost node by its missed heartbeats (~15 s with Ray's defaults)."""
+    runs = [backend.start(RunSpec(config=tiny(iterations=100_000, seed=i))) for i in range(2)]
+    for run in runs:
+        wait_training(run)
+    on_worker = [run for run in runs if run.where()["node_id"] == cluster.worker.node_id]
+    assert len(on_worker) == 1
+    victim, other = on_worker[0], next(run for run in runs if run is not on_worker[0])
+    cluster.remove_node(cluster.worker, allow_graceful=False)
+    snap = wait_final(victim, timeout=120)
+    assert snap.status == "error" and "left the Ray cluster" in victim.error
+    assert other.snapshot().status == "running"                  # the other machine trains on
+    other.stop("the test is over")
+    assert wait_final(other).status == "stopped"
+    other.generator()
+    cluster.worker = cluster.add_node(num_cpus=1, object_store_memory=80 * 2**20)   # as it was
+    cluster.wait_for_nodes()

@@ -98,6 +98,18 @@ def _actor_class():
 
 # ---------------------------------------------------------------- the web-process side
 
+def died_sentence(exc: BaseException) -> str:
+    """backends.worker_died_sentence, saying why when Ray's error says (a machine gone, low memory)."""
+    text = str(exc).lower()
+    if "node has died" in text or "node died" in text:
+        why = " (its machine left the Ray cluster)"
+    elif "low on memory" in text or "memory pressure" in text:
+        why = " (its machine ran low on memory)"
+    else:
+        return worker_died_sentence(where="Ray worker")
+    return worker_died_sentence(where="Ray worker").replace(" unexpectedly;", f" unexpectedly{why};", 1)
+
+
 class RayRun:
     """One training on the cluster, seen from the web process (implements backends.Run)."""
 
@@ -210,7 +222,7 @@ class RayRun:
                 ref, packed = None, None
             except RayActorError as exc:
                 log.info("actor died: %s", exc)
-                self._die(worker_died_sentence(where="Ray worker"))
+                self._die(died_sentence(exc))
                 return
             except Exception as exc:          # the cluster itself went away (client disconnected, ...)
                 log.info("snapshot request failed: %r", exc)
