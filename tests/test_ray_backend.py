@@ -110,6 +110,24 @@ def test_an_unreachable_cluster_is_one_sentence_within_seconds():
     assert time.monotonic() - t0 < 30
 
 
+@needs_ray
+def test_an_unreachable_cluster_falls_back_to_local_with_the_sentence(monkeypatch):
+    import ray
+
+    from gan_core.jobs.service import BackendChoice, make_backend
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)   # as in a fresh server process
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    backend = make_backend(BackendChoice("ray", 1, f"ray://127.0.0.1:{port}"))
+    try:
+        assert backend.name == "local" and backend.workers == 1
+        assert f"ray://127.0.0.1:{port} cannot be reached" in backend.note
+    finally:
+        backend.close()
+
+
 # ---------------------------------------------------------------- on the cluster
 
 def test_the_workers_are_the_clusters_cpus(backend):
@@ -207,3 +225,25 @@ def test_a_machine_leaving_the_cluster_ends_its_run_and_the_other_goes_on(cluste
     other.generator()
     cluster.worker = cluster.add_node(num_cpus=1, object_store_memory=80 * 2**20)   # as it was
     cluster.wait_for_nodes()
+
+
+def test_the_job_service_queues_a_class_onto_the_cluster(cluster):
+    """Three learners, two machines: two train at once, the third waits its turn, then trains."""
+    from gan_core.jobs.ray_backend import RayBackend
+    from gan_core.jobs.service import JobService
+
+    service = JobService(RayBackend(address=cluster.address), max_seconds=600)   # Ray is up: not ours to shut
+    try:
+        handles = [service.submit(tiny(iterations=30, seed=i), data16(24, seed=i) if i == 2 else None,
+                                  owner=f"learner-{i}") for i in range(3)]
+        assert [h.state for h in handles] == ["running", "running", "queued"]
+        assert handles[2].snapshot().status == "queued" and handles[2].snapshot().position == 1
+        for h in handles:
+            assert h.wait(WAIT_S)
+        for h in handles:
+            snap = h.snapshot()
+            assert snap.status == "done" and snap.iteration == 30, snap.error or snap.message
+            assert isinstance(h.generator, torch.nn.Module)
+        assert handles[2].started_at >= min(h.ended_at for h in handles[:2]) - 1.0
+    finally:
+        service.close()
