@@ -3,6 +3,7 @@
 * state.py: `LatentState` (everything that decides a face), the sliders' limits, curated seeds.
 * directions.py: seeds to codes, slerp, truncation, SeFa and the named (age, gender ...) directions.
 * custom.py: a slider of the visitor's own, fitted from faces they labelled (and its link form).
+* dissect.py: paint with units (GAN Dissection): feature maps, edits in a painted region, rankings.
 * engine.py: `LatentEngine`, with one adapter per generator family (DCGAN, PGGAN).
 * links.py: share links (`encode_query_params` / `decode_query_params`, which never raises).
 """
@@ -19,6 +20,7 @@ from .custom import (FittedSlider, SliderError, fit_slider, label_seeds, make_sp
 from .engine import (ADAPTERS, PREVIEW_SIZE, QUALITY_SIZES, DCGANAdapter, LatentEngine,
                      PGGANAdapter, adapter_class, grid_seeds, latent_npy_bytes, render_device)
 from .links import decode_query_params, encode_query_params
+from .dissect import Dissector, Layer, PaintResult, Ranking, UnitEffect, edited
 
 __all__ = [
     "DEFAULT_MODEL", "MAX_SEED", "PSI_MIN", "PSI_MAX", "PSI_STEP", "DIM_MIN", "DIM_MAX", "DIM_STEP",
@@ -30,5 +32,5 @@ __all__ = [
     "ADAPTERS", "adapter_class", "render_device", "LatentEngine", "grid_seeds", "latent_npy_bytes",
     "encode_query_params", "decode_query_params", "SliderSpec", "FittedSlider", "SliderError", "fit_slider",
     "label_seeds", "make_spec", "measure_slider", "parse_slider_text", "slider_text", "slider_json",
-    "spec_from_json"
+    "spec_from_json", "Dissector", "Layer", "PaintResult", "Ranking", "UnitEffect", "edited"
 ]
