@@ -7,6 +7,8 @@ from gan_core import theory
 from ui import i18n
 from ui.common import page_setup
 from ui.i18n import t
+from ui.theory.derivations import derivation
+from ui.theory.modes import mode_seeking_figure
 from ui.theory.quiz import quiz
 
 i18n.init()
@@ -29,6 +31,7 @@ st.header(t("gan.optd_h"))
 st.markdown(t("gan.optd"))
 st.latex(r"D^*_G(x) = \frac{p_{\text{data}}(x)}{p_{\text{data}}(x) + p_g(x)}")
 st.markdown(t("gan.optd_after"))
+derivation("optd")
 
 c1, c2 = st.columns(2)
 g_mean = c1.slider(t("gan.fig.mean"), -4.0, 4.0, 2.5, 0.1, key="gan_mean")
@@ -62,6 +65,7 @@ st.latex(r"V(G, D^*_G) = -\log 4 + \mathrm{KL}\!\left(p_{\text{data}} \,\middle\
          r" + \mathrm{KL}\!\left(p_g \,\middle\|\, \tfrac{p_{\text{data}} + p_g}{2}\right)"
          r" = -\log 4 + 2\,\mathrm{JSD}(p_{\text{data}} \,\|\, p_g)")
 st.markdown(t("gan.jsd_after"))
+derivation("jsd")
 
 st.header(t("gan.gloss_h"))
 st.markdown(t("gan.gloss"))
@@ -77,6 +81,8 @@ st.latex(r"D_f(P \,\|\, Q) = \int q(x)\, f\!\left(\frac{p(x)}{q(x)}\right) dx \;
 st.markdown(t("gan.ns"))
 st.latex(r"\mathrm{KL}(p_g \,\|\, p_{\text{data}}) - 2\,\mathrm{JSD}(p_{\text{data}} \,\|\, p_g)")
 st.markdown(t("gan.ns_after"))
+derivation("ns")
+mode_seeking_figure()
 
 st.header(t("gan.algo_h"))
 st.markdown(t("gan.algo"))

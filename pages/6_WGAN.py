@@ -9,6 +9,7 @@ from gan_core import theory
 from ui import i18n
 from ui.common import page_setup
 from ui.i18n import t
+from ui.theory.derivations import derivation
 from ui.theory.quiz import quiz
 from ui.theory.toylab import toy_lab
 
@@ -66,6 +67,7 @@ st.latex(r"W(P_r, P_g) = \sup_{\|f\|_L \le 1} \; \mathbb{E}_{x \sim P_r}[f(x)] -
 st.latex(r"\max_{f \ \text{1-Lipschitz}} \ \mathbb{E}_{x}[f(x)] - \mathbb{E}_{z}[f(G(z))] \qquad "
          r"\min_G \ -\mathbb{E}_{z}[f(G(z))]")
 st.markdown(t("wgan.kr_after"))
+derivation("kr")
 
 st.header(t("wgan.lip_h"))
 st.markdown(t("wgan.lip"))

@@ -7,6 +7,7 @@ from ui import handoff, i18n
 from ui.common import page_setup
 from ui.i18n import t
 from ui.theory import course
+from ui.theory.derivations import derivation
 from ui.theory.quiz import quiz
 
 i18n.init()
@@ -45,6 +46,7 @@ st.latex(r"W_{\text{SN}} = \frac{W}{\sigma(W)}, \qquad \sigma(W) = \max_{\|h\| \
 st.markdown(t("course.sn_after"))
 
 st.plotly_chart(course.power_iteration_figure(), key="course_power_chart")
+derivation("power")
 
 st.subheader(t("course.sv_title"))
 st.markdown(t("course.sv"))

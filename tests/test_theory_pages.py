@@ -260,3 +260,27 @@ def test_labels_table_shows_equal_losses_under_both_codings():
     table = [m.value for m in at.markdown if "real 0, fake 1" in m.value][0]
     course_row, standard_row = table.splitlines()[2:4]
     assert course_row.split("|")[2:4] == standard_row.split("|")[2:4]
+
+
+def test_mode_seeking_figure_marks_the_optima_and_follows_the_distance():
+    import json as _json
+
+    at = open_page("gan")
+    def table():
+        return next(m.value for m in at.markdown if m.value.startswith("| objective minimised"))
+
+    rows = table().splitlines()[2:]
+    assert "both" in rows[0] and "one" in rows[1] and "both" in rows[2] and "one" in rows[3]
+    chart = next(c for c in at.get("plotly_chart") if "modes_chart" in c.proto.id)
+    stars = [tr for tr in _json.loads(chart.proto.spec)["data"] if tr.get("mode") == "markers"]
+    assert len(stars) == 4
+    at.slider(key="fit_separation").set_value(5.0).run()
+    assert "one" in table().splitlines()[2:][2]        # far apart, the JSD seeks one bump too
+
+
+@pytest.mark.parametrize("page,expanders", [("gan", 3), ("wgan", 1), ("course", 1)])
+def test_derivations_unfold_in_both_languages(page, expanders):
+    for lang in ("en", "fa"):
+        at = open_page(page, lang)
+        titles = [e.label for e in at.expander if e.label.startswith(("Unfold", "باز کنید"))]
+        assert len(titles) == expanders, titles

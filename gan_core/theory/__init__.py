@@ -1,15 +1,17 @@
 """Pure computations behind the theory pages' figures (no Streamlit, no plotting). Each returns
 numbers or arrays a page draws, small enough for a test to check against the paper's formula.
 
-* divergences.py: the optimal discriminator, JSD/KL for 1-D densities, G's loss vs D's verdict.
-* dynamics.py: the Dirac-GAN and R1, WGAN's parallel lines.
+* divergences.py: the optimal discriminator, JSD/KL for 1-D densities, G's loss vs D's verdict,
+  mode-seeking vs mode-covering fits.
+* dynamics.py: the Dirac-GAN (exact flow, update eigenvalues, R1, noise, consensus, WGAN-GP), WGAN's parallel lines.
 * progressive.py: PGGAN's fade-in, level of detail, minibatch standard deviation.
 * course.py: LSGAN label codings, power iteration, the course DCGAN's layer table, SN.
 * toylab.py: the 2-D training lab (GAN Lab's views).
 * quiz.py: the quizzes' logic: option order per visitor, numeric answers (Persian digits too).
 """
 
-from .divergences import (DATA_MEANS, DATA_STDS, G_LOSSES, LOG2, LOG4, OptimalD, gan_value,
+from .divergences import (DATA_MEANS, DATA_STDS, FIT_OBJECTIVES, G_LOSSES, LOG2, LOG4, GaussianFit,
+                          OptimalD, fit_gaussian, fit_landscape, fit_objectives, gan_value, modes_kept,
                           gaussian_pdf, generator_gradient_at, generator_loss_curve,
                           grid_half_width, js_divergence, kl_divergence, mixture_pdf, optimal_d_1d,
                           optimal_discriminator, wasserstein1_1d)
@@ -30,7 +32,8 @@ from .toylab import (NON_MODE_RADIUS, PRESETS, TOY_DATASETS, Coverage, ToyLab, T
 __all__ = [
     "LOG2", "LOG4", "gaussian_pdf", "mixture_pdf", "OptimalD", "optimal_discriminator", "kl_divergence",
     "js_divergence", "wasserstein1_1d", "gan_value", "DATA_MEANS", "DATA_STDS", "grid_half_width",
-    "optimal_d_1d", "G_LOSSES", "generator_loss_curve", "generator_gradient_at", "DIRAC_LOSSES",
+    "optimal_d_1d", "FIT_OBJECTIVES", "GaussianFit", "fit_objectives", "fit_landscape", "fit_gaussian",
+    "modes_kept", "G_LOSSES", "generator_loss_curve", "generator_gradient_at", "DIRAC_LOSSES",
     "DIRAC_MODES", "CONTINUOUS_MAX_DT", "DIRAC_REGULARISERS", "dirac_vector_field", "dirac_gan_trajectory",
     "r1_step_factor", "dirac_fprime0", "dirac_jacobian", "dirac_step", "update_operator", "operator_eigenvalues",
     "numerical_step_jacobian", "r1_threshold", "step_factor_range", "step_factors",

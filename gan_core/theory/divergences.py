@@ -1,6 +1,7 @@
 """The first theory page's numbers: 1-D densities, the optimal discriminator, the divergences
 (Goodfellow et al. 2014, Proposition 1 and Theorem 1), and the generator's loss as a function of
-D's verdict on a fake (why gradients vanish).
+D's verdict on a fake (why gradients vanish), and one Gaussian fitted to the two-bump data under
+four objectives (mode-seeking vs mode-covering, Goodfellow 2016).
 """
 
 from __future__ import annotations
@@ -177,3 +178,101 @@ def generator_loss_curve(kind: str, d: np.ndarray) -> tuple[np.ndarray, np.ndarr
 def generator_gradient_at(kind: str, d: float) -> float:
     """|dL/ds| of one loss at D's verdict d, the number the confidence slider reads out."""
     return float(abs(generator_loss_curve(kind, np.array([d]))[1][0]))
+
+
+# ---------------------------------------------------------------------------
+# 3. Mode-seeking vs mode-covering: one Gaussian fitted to the two-bump data (Goodfellow 2016, §3.2.5)
+# ---------------------------------------------------------------------------
+
+FIT_OBJECTIVES = ("kl_forward", "kl_reverse", "jsd", "ns")
+FIT_GRID = np.linspace(-10.0, 10.0, 4001)
+FIT_MEANS = (-3.0, 3.0)            # the search box for p_g's mean ...
+FIT_STDS = (0.15, 4.0)             # ... and its standard deviation
+
+
+def _log_gaussian(x, mean, std):
+    return -0.5 * ((x - mean) / std) ** 2 - np.log(std) - 0.5 * math.log(2.0 * math.pi)
+
+
+def _log_mixture(x, means, stds):
+    parts = np.stack([_log_gaussian(x, m, s) - math.log(len(means)) for m, s in zip(means, stds, strict=True)])
+    return np.logaddexp.reduce(parts, axis=0)
+
+
+def fit_objectives(means, stds, data_means=DATA_MEANS, data_stds=DATA_STDS, x: np.ndarray = FIT_GRID) -> dict:
+    """The four objectives for p_g = N(mean, std^2) against the data mixture, for arrays of means and stds
+    (broadcast together), in nats, computed from log densities so no tail underflows:
+
+    kl_forward KL(p_data || p_g): what maximum likelihood minimises; infinite penalty for missing data.
+    kl_reverse KL(p_g || p_data): infinite penalty for mass where the data has none.
+    jsd: what the minimax GAN minimises at the optimal D (up to -log 4 and a factor 2).
+    ns: KL(p_g || p_data) - 2 JSD, what the non-saturating G loss minimises at the optimal D.
+    """
+    means, stds = np.broadcast_arrays(np.asarray(means, dtype=float), np.asarray(stds, dtype=float))
+    shape = means.shape
+    log_pd = _log_mixture(x, data_means, data_stds)
+    pd = np.exp(log_pd)
+    out = {k: np.empty(means.size) for k in FIT_OBJECTIVES}
+    for i, (m, s) in enumerate(zip(means.ravel(), stds.ravel())):
+        log_pg = _log_gaussian(x, m, s)
+        pg = np.exp(log_pg)
+        log_mid = np.logaddexp(log_pd, log_pg) - LOG2
+        kl_f = np.trapezoid(pd * (log_pd - log_pg), x)
+        kl_r = np.trapezoid(pg * (log_pg - log_pd), x)
+        jsd = 0.5 * np.trapezoid(pd * (log_pd - log_mid), x) + 0.5 * np.trapezoid(pg * (log_pg - log_mid), x)
+        out["kl_forward"][i], out["kl_reverse"][i], out["jsd"][i], out["ns"][i] = kl_f, kl_r, jsd, kl_r - 2 * jsd
+    return {k: v.reshape(shape) for k, v in out.items()}
+
+
+@dataclass
+class GaussianFit:
+    """The single Gaussian that minimises one objective: its mean, std, the objective's value there,
+    and which data modes it keeps (see modes_kept)."""
+
+    objective: str
+    mean: float
+    std: float
+    value: float
+    kept: tuple[int, ...]
+
+
+def modes_kept(mean: float, std: float, data_means=DATA_MEANS, data_stds=DATA_STDS,
+               min_mass: float = 0.1) -> tuple[int, ...]:
+    """Indices of the data modes on which N(mean, std^2) puts at least `min_mass` of its mass
+    within two of that mode's standard deviations."""
+    def cdf(v):
+        return 0.5 * (1.0 + math.erf((v - mean) / (std * math.sqrt(2.0))))
+    return tuple(i for i, (m, s) in enumerate(zip(data_means, data_stds))
+                 if cdf(m + 2 * s) - cdf(m - 2 * s) >= min_mass)
+
+
+def fit_landscape(n_means: int = 61, n_stds: int = 40, data_means=DATA_MEANS, data_stds=DATA_STDS):
+    """(means, stds, objectives on the grid) over FIT_MEANS x FIT_STDS (stds log-spaced): the landscapes
+    the figure draws and fit_gaussian starts from."""
+    means = np.linspace(*FIT_MEANS, n_means)
+    stds = np.geomspace(*FIT_STDS, n_stds)
+    mm, ss = np.meshgrid(means, stds)              # rows: std, columns: mean
+    return means, stds, fit_objectives(mm, ss, data_means, data_stds)
+
+
+def fit_gaussian(objective: str, data_means=DATA_MEANS, data_stds=DATA_STDS, landscape=None) -> GaussianFit:
+    """The N(mean, std^2) that minimises `objective`: the best point of the landscape, refined by
+    three rounds of ever finer local grids (the objectives are smooth in mean and log std).
+
+    With symmetric data, a one-mode optimum has a mirror twin as good; the search returns the one
+    the coarse grid meets first (the left mode)."""
+    if objective not in FIT_OBJECTIVES:
+        raise ValueError(f"unknown objective {objective!r}; choose one of {', '.join(FIT_OBJECTIVES)}")
+    means, stds, values = landscape or fit_landscape(data_means=data_means, data_stds=data_stds)
+    row, col = np.unravel_index(np.argmin(values[objective]), values[objective].shape)
+    mean, log_std = means[col], math.log(stds[row])
+    d_mean, d_log = means[1] - means[0], math.log(stds[1] / stds[0])
+    for _ in range(3):
+        mm, ll = np.meshgrid(mean + d_mean * np.linspace(-1, 1, 9), log_std + d_log * np.linspace(-1, 1, 9))
+        local = fit_objectives(mm, np.exp(ll), data_means, data_stds)[objective]
+        r, c = np.unravel_index(np.argmin(local), local.shape)
+        mean, log_std = float(mm[r, c]), float(ll[r, c])
+        d_mean, d_log = d_mean / 4, d_log / 4
+    value = float(fit_objectives(mean, math.exp(log_std), data_means, data_stds)[objective])
+    std = math.exp(log_std)
+    return GaussianFit(objective, mean, std, value, modes_kept(mean, std, data_means, data_stds))

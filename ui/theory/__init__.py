@@ -4,4 +4,6 @@
 * course.py: the course-DCGAN page's figures and tables.
 * dynamics.py: the Dirac-GAN figures (explorer, R1 rule, eigenvalues, WGAN-GP) of Why training fails.
 * quiz.py: the quiz every theory page ends with (options shuffled per visitor, numeric questions).
+* modes.py: mode-seeking vs mode-covering (one Gaussian fitted under four objectives) of What a GAN is.
+* derivations.py: the derivations a reader can unfold, one expander each.
 """
