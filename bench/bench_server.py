@@ -74,8 +74,10 @@ class PeakRSS:
 
 
 def fake_pggan_cache(cache: Path):
+    from gan_core.hub import pin
     from gan_core.models import pggan
 
+    pinned = pin("pggan-celebahq-1024")
     state = pggan.PGGANGenerator().state_dict()
     torch.manual_seed(0)
     state = {k: (torch.randn_like(v) * 0.05 if v.is_floating_point() and k != "lod" else v) for k, v in state.items()}
@@ -83,16 +85,16 @@ def fake_pggan_cache(cache: Path):
     torch.save(state, blob_path)
     data = blob_path.read_bytes()
     blob_path.unlink()
-    repo = cache / f"models--{pggan.HUB_REPO_ID.replace('/', '--')}"
-    commit = "0" * 40
+    repo = cache / f"models--{pinned.repo.replace('/', '--')}"
+    commit = pinned.revision if len(pinned.revision) == 40 else "0" * 40
     (repo / "refs").mkdir(parents=True)
-    (repo / "refs" / pggan.HUB_REVISION).write_text(commit)
+    (repo / "refs" / "main").write_text(commit)
     (repo / "blobs").mkdir()
     blob = repo / "blobs" / hashlib.sha256(data).hexdigest()
     blob.write_bytes(data)
     snap = repo / "snapshots" / commit
     snap.mkdir(parents=True)
-    (snap / pggan.HUB_FILENAME).symlink_to(os.path.relpath(blob, snap))
+    (snap / pinned.file).symlink_to(os.path.relpath(blob, snap))
     return len(data)
 
 

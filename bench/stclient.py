@@ -83,8 +83,8 @@ def rss_mb(pid: int) -> float:
 class Session:
     use_fragments = True   # rerun only a widget's fragment, as a browser does (False: the whole page every time)
 
-    def __init__(self, url: str, page: str, timeout: float = 60):
-        self.url, self.page, self.timeout = url, page, timeout
+    def __init__(self, url: str, page: str, timeout: float = 60, query: str = ""):
+        self.url, self.page, self.timeout, self.query = url, page, timeout, query   # query: "model=...&lang=fa"
         self.sliders: dict[str, object] = {}   # widget id -> Slider proto
         self.fragment_of: dict[str, str] = {}  # widget id -> the fragment that drew it ("" = none)
         self.timers: dict[str, float] = {}     # fragment id -> run_every seconds (a browser reruns it on a timer)
@@ -124,6 +124,7 @@ class Session:
         back = BackMsg()
         state = back.rerun_script
         state.page_name = self.page
+        state.query_string = self.query
         if fragment_id:
             state.fragment_id = fragment_id
         for wid, value in self.values.items():

@@ -83,6 +83,8 @@ st.markdown(t("playground.model_line", label=model.label, arch=model.info.archit
 licence = share.licence_note(model.info)
 if licence:
     st.caption(f"{t('playground.licence_title')} {licence}")
+if share.hub_source_note(model.info):
+    st.caption(share.hub_source_note(model.info))
 controls.bias_audit(model.source if model.shareable else "")
 
 VIEW_KEYS = [*views.VIEWS, "photo"]

@@ -1,7 +1,8 @@
 """Faces: what the attribute model sees, and a visitor's photo in the generator's latent space.
 
 * attributes.py: the age / gender model, InterFaceGAN-style direction fitting, the bias audit.
-* photo.py: a photo decoded within bounds, the face found and cropped like the training photos.
+* photo.py: a photo decoded within bounds (notes for animated, black-and-white, small ones), the face
+  found (frontal, then profile and its mirror image) and cropped like the training photos.
 * encoder.py: the image -> z encoder, trained on generated pairs.
 * inversion.py: `invert`, inversion (encoder + refinement) and what the generator could not reproduce.
 """
@@ -11,10 +12,9 @@ from .attributes import (AGE_BINS, AGE_EFFECT_YEARS, AGE_SCALE, FEMALE_EFFECT, A
                          fit_linear_direction, fit_named_directions, load_attribute_model,
                          load_labelled_faces, measure_direction, project_out, save_attribute_model,
                          score_codes, train, unit)
-from .photo import (FRAME_DY, FRAME_SCALE, MAX_PHOTO_ASPECT, MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS,
-                    MIN_PHOTO_SIDE,
-                    WORKING_SIDE, FaceBox, Photo, PhotoError, crop_face, decode_photo,
-                    detector_name, find_face)
+from .photo import (DETECTORS, FRAME_DY, FRAME_SCALE, MAX_PHOTO_ASPECT, MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS,
+                    MIN_PHOTO_SIDE, NOTE_KEYS, WORKING_SIDE, FaceBox, Photo, PhotoError, crop_face,
+                    decode_photo, detector_name, find_face)
 from .encoder import (Encoder, EncoderConfig, first_layer, load_encoder, render_pairs, save_encoder,
                       train_encoder)
 from .inversion import (REGIONS, Inversion, InvertConfig, Residual, default_encoder,
@@ -27,7 +27,7 @@ __all__ = [
     "describe_effect", "AGE_BINS", "age_histogram", "audit_reading", "age_bin_labels",
     "load_labelled_faces", "evaluate", "train", "save_attribute_model", "MAX_PHOTO_BYTES",
     "MAX_PHOTO_PIXELS", "MAX_PHOTO_ASPECT", "MIN_PHOTO_SIDE", "WORKING_SIDE", "PhotoError", "Photo", "decode_photo",
-    "FRAME_SCALE", "FRAME_DY", "FaceBox", "detector_name", "find_face", "crop_face", "Encoder",
+    "FRAME_SCALE", "FRAME_DY", "FaceBox", "DETECTORS", "NOTE_KEYS", "detector_name", "find_face", "crop_face", "Encoder",
     "EncoderConfig", "render_pairs", "first_layer", "train_encoder", "save_encoder", "load_encoder",
     "InvertConfig", "Inversion", "render", "laplacian_pyramid", "pyramid_l1", "psnr", "default_encoder",
     "invert_batch", "invert", "edit", "difference_image", "REGIONS", "Residual", "describe_residual"

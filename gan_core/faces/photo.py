@@ -7,8 +7,11 @@ The generator only knows faces framed as in its training set (UTKFace's aligned 
 fills the square, the eyes about 40 % from the top). We find the face with OpenCV's bundled Haar
 cascade (a frontal-face detector shipped inside opencv-python-headless, Apache-2.0, no download at
 run time) and place the square around its box with a scale and offset measured on the training
-crops themselves (scripts/calibrate_crop.py). If OpenCV is not installed, or it finds no face, the
-crop falls back to the centre of the photo and says so; zoom and offset controls adjust either.
+crops themselves (scripts/calibrate_crop.py). A face turned sideways is looked for next with the
+same wheel's profile-face cascade, on the photo and on its mirror image (the cascade knows one
+side only). When several faces are found the largest is used and FaceBox.count says how many there
+were. If OpenCV is not installed, or it finds no face, the crop falls back to the centre of the
+photo and says so; zoom and offset controls adjust either.
 """
 
 from __future__ import annotations
@@ -52,6 +55,12 @@ class Photo:
     image: torch.Tensor               # uint8 (3, H, W), at most WORKING_SIDE on the longer side
     original_size: tuple[int, int]    # (width, height) as uploaded
     notes: list[str] = field(default_factory=list)   # Sentences the user should know (grayscale, small ...)
+    frames: int = 1                   # an animated GIF/WebP/PNG: how many frames it has (the first is used)
+
+
+# The keys of the notes (textsafe.Sentence.key) decode_photo can give, for pages that say them in
+# another language.
+NOTE_KEYS = ("animated", "grayscale", "small")
 
 
 def _is_grayscale(rgb: np.ndarray) -> bool:
@@ -85,6 +94,7 @@ def decode_photo(data: bytes) -> Photo:
         raise _damaged(exc) from None
     with image:
         width, height = image.size
+        frames = int(getattr(image, "n_frames", 1) or 1) if getattr(image, "is_animated", False) else 1
         if width * height > MAX_PHOTO_PIXELS:
             raise PhotoError(f"The image is {width}x{height} pixels ({width * height / 1e6:.0f} MP); "
                              f"up to {MAX_PHOTO_PIXELS // 1_000_000} MP is accepted.", "too_many_pixels",
@@ -109,13 +119,16 @@ def decode_photo(data: bytes) -> Photo:
             raise _damaged(exc) from None
     array = np.asarray(rgb, dtype=np.uint8)
     notes = []
+    if frames > 1:   # Image.open stands on frame 0, and load() decodes only that one
+        notes.append(Sentence(f"This is an animated image ({frames} frames): only its first frame is used.",
+                              "animated", frames=frames))
     if _is_grayscale(array):
         notes.append(Sentence("This is a black-and-white photo. The generator only makes colour faces, so the "
                               "reconstruction will invent colours.", "grayscale"))
     if min(width, height) < 64:
         notes.append(Sentence(f"The photo is small ({width}x{height}); the face will be blurry.", "small",
                               w=width, h=height))
-    return Photo(torch.from_numpy(array.copy()).permute(2, 0, 1).contiguous(), (width, height), notes)
+    return Photo(torch.from_numpy(array.copy()).permute(2, 0, 1).contiguous(), (width, height), notes, frames)
 
 
 # -----------------------------------------------------------------------------
@@ -134,7 +147,18 @@ class FaceBox:
     y: float
     side: float
     found: bool       # False: no face detected, the crop is the photo's centre
-    how: str          # "haar" or "centre"
+    how: str          # one of DETECTORS: "haar" (frontal), "profile", "profile-mirrored", or "centre"
+    count: int = 0    # how many faces that detector found (the largest is used)
+
+
+# How a face was found, in the order tried, with the name a page shows.
+DETECTORS = {
+    "haar": "OpenCV Haar cascade (frontal face)",
+    "profile": "OpenCV Haar cascade (profile face)",
+    "profile-mirrored": "OpenCV Haar cascade (profile face, mirrored)",
+    "centre": "none (centre crop)",
+}
+_CASCADE_FILES = {"frontal": "haarcascade_frontalface_default.xml", "profile": "haarcascade_profileface.xml"}
 
 
 def _as_rgb(image) -> torch.Tensor:
@@ -155,28 +179,55 @@ def _as_rgb(image) -> torch.Tensor:
     return image
 
 
-@functools.lru_cache(maxsize=1)
-def _cascade():
-    """OpenCV's frontal-face Haar cascade, or None when OpenCV is not installed."""
+@functools.lru_cache(maxsize=2)
+def _cascade(kind: str = "frontal"):
+    """One of OpenCV's bundled Haar cascades ("frontal", "profile"), or None without OpenCV."""
     try:
         import cv2
     except ImportError:
         return None
-    path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
-    cascade = cv2.CascadeClassifier(path)
+    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + _CASCADE_FILES[kind])
     return None if cascade.empty() else cascade
 
 
-def detector_name() -> str:
-    return "OpenCV Haar cascade (frontal face)" if _cascade() is not None else "none (centre crop)"
+def detector_name(how: str | None = None) -> str:
+    """The detector that found a face (FaceBox.how), or the first one this server has."""
+    if how is None:
+        how = "haar" if _cascade() is not None else "centre"
+    return DETECTORS[how]
+
+
+def _distinct(boxes: list) -> list:
+    """Boxes that are separate faces, largest first: a box mostly inside a larger kept one is the same
+    face found twice (the profile cascade often answers two or three overlapping boxes)."""
+    kept = []
+    for x, y, w, h in sorted(boxes, key=lambda b: -b[2] * b[3]):
+        def inside(k):
+            iw = max(0.0, min(x + w, k[0] + k[2]) - max(x, k[0]))
+            ih = max(0.0, min(y + h, k[1] + k[3]) - max(y, k[1]))
+            return iw * ih > 0.5 * w * h
+        if not any(inside(k) for k in kept):
+            kept.append((x, y, w, h))
+    return kept
+
+
+def _detect(cascade, gray: np.ndarray) -> list:
+    smallest = max(20, int(0.08 * min(gray.shape)))
+    faces = cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(smallest, smallest))
+    return _distinct([tuple(float(v) for v in f) for f in faces])
 
 
 def find_face(image) -> FaceBox:
-    """The square around the largest face, framed like the training crops (or the centre square)."""
+    """The square around the largest face, framed like the training crops (or the centre square).
+
+    Tried in order: the frontal cascade; the profile cascade (faces turned to one side); the profile
+    cascade on the mirror image (turned to the other side). A profile box is framed with the frontal
+    calibration: close enough to start from, and the zoom/offset controls adjust it.
+    """
     rgb = _as_rgb(image)
     _, h, w = rgb.shape
-    cascade = _cascade()
-    if cascade is not None and min(h, w) >= 24:
+    frontal = _cascade("frontal")
+    if frontal is not None and min(h, w) >= 24:
         gray = (0.299 * rgb[0].float() + 0.587 * rgb[1].float() + 0.114 * rgb[2].float()).round()
         gray = gray.clamp(0, 255).to(torch.uint8).numpy()
         scale = 1.0
@@ -185,11 +236,17 @@ def find_face(image) -> FaceBox:
 
             scale = 640 / max(h, w)
             gray = cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-        smallest = max(20, int(0.08 * min(gray.shape)))
-        faces = cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(smallest, smallest))
-        if len(faces):
-            fx, fy, fw, fh = max(faces, key=lambda f: f[2] * f[3]) / scale
-            return FaceBox(fx + fw / 2, fy + fh / 2 + FRAME_DY * fw, FRAME_SCALE * fw, True, "haar")
+        profile = _cascade("profile")
+        faces, how = _detect(frontal, gray), "haar"
+        if not faces and profile is not None:
+            faces, how = _detect(profile, gray), "profile"
+        if not faces and profile is not None:
+            gw = gray.shape[1]
+            mirrored = _detect(profile, np.ascontiguousarray(gray[:, ::-1]))
+            faces, how = [(gw - fx - fw, fy, fw, fh) for fx, fy, fw, fh in mirrored], "profile-mirrored"
+        if faces:
+            fx, fy, fw, fh = (v / scale for v in faces[0])          # the largest
+            return FaceBox(fx + fw / 2, fy + fh / 2 + FRAME_DY * fw, FRAME_SCALE * fw, True, how, len(faces))
     side = min(h, w)
     return FaceBox(w / 2, h / 2, side, False, "centre")
 

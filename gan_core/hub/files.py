@@ -32,8 +32,9 @@ from ..checkpoint import (
     parse_json,
     torch_load_weights,
 )
-from ..models import DCGenerator, pggan
+from ..models import DCGenerator
 from ..textsafe import quote
+from .refs import pin
 
 PRETRAINED_DIR = Path(__file__).resolve().parents[2] / "pretrained"   # the repository's pretrained/
 MAX_CHECKPOINT_BYTES = 200 * 1024 * 1024
@@ -55,6 +56,8 @@ class ModelInfo:
     card: str = ""
     licence: str = ""
     path: str = ""
+    revision: str = ""       # a Hub model: the revision asked for (a pin's, or the user's)
+    commit: str = ""         # a Hub model: the commit the files came from (read from the Hub cache)
 
 
 # The generator families stored as model folders, by config.json's "architecture"
@@ -73,7 +76,7 @@ def folder_family(config) -> type[GeneratorFamily]:
 # Named models: a bundled folder in pretrained/ ("path"), or a Hub repo ("repo").
 REGISTRY = {
     "faces64": {"label": "Faces 64x64 (bundled)", "path": PRETRAINED_DIR / "faces64"},
-    "pggan-celebahq-1024": {"label": "PGGAN CelebA-HQ 1024 (Hugging Face Hub, 92 MB)", "repo": pggan.HUB_REPO_ID},
+    "pggan-celebahq-1024": {"label": "PGGAN CelebA-HQ 1024 (Hugging Face Hub, 92 MB)", "repo": pin("pggan-celebahq-1024").repo},
 }
 
 
@@ -176,12 +179,13 @@ def push_to_hub(folder, repo_id: str, token: str | None = None, private: bool = 
 
 # ---------------------------------------------------------------- loading from files
 
-def _finish(generator, config: dict, name: str, source: str, card: str = "", path: str = ""):
+def _finish(generator, config: dict, name: str, source: str, card: str = "", path: str = "",
+            revision: str = "", commit: str = ""):
     generator.eval()
     generator.requires_grad_(False)
     info = ModelInfo(name=name, source=source, architecture=config.get("architecture", "dcgan"),
                      noise_size=generator.noise_size, image_size=generator.image_size, config=config,
-                     card=card, licence=config.get("licence", ""), path=path)
+                     card=card, licence=config.get("licence", ""), path=path, revision=revision, commit=commit)
     return generator, info
 
 

@@ -4,13 +4,15 @@
     "faces64"                          a bundled model (a folder in pretrained/)
     "pggan-celebahq-1024"              a registry entry that lives on the Hub
     "path/to/folder"                   a folder written by save_generator / the CLI
-    "hf:owner/name" or "hf:owner/name@revision"   a Hub repo in our format
+    "hf:owner/name" or "hf:owner/name@revision"   a Hub repo in our format (a revision is a
+                                       branch, a tag or a 40-hex commit: refs.py's rule)
 
 and returns (generator in eval mode, ModelInfo). Every failure is a ModelLoadError whose message
 says what went wrong in words a user can act on.
 
 The Hub is unreachable on our development machines but not for users, so the download path is
-real (hf_hub_download with a pinned revision) and the tests run it against a pre-populated cache.
+real (hf_hub_download at the revision pinned in pins.json; the commit it came from goes into
+ModelInfo) and the tests run it against a pre-populated cache.
 huggingface_hub retries a dead network for ~23 s; we probe the endpoint first (<= 1.5 s) and go
 straight to the local cache when it does not answer.
 """
@@ -28,50 +30,12 @@ from urllib.parse import urlparse
 
 from ..checkpoint import CONFIG_NAME, WEIGHTS_NAME, ModelLoadError
 from ..models import pggan
-from ..textsafe import quote
 from .files import REGISTRY, HubUnreachableError, _finish, load_folder
+from .refs import echo, parse_hub_source, pin, snapshot_commit
 
 # ---------------------------------------------------------------- the Hub
 
-_REPO_RE = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
 _probe_cache: dict[str, tuple[float, bool]] = {}
-
-
-ECHO_CHARS = 80  # how much of a user's text an error message repeats
-
-
-def echo(text: str, limit: int = ECHO_CHARS) -> str:
-    """A user's input, quoted, neutral and cut to `limit` characters, for an error message (textsafe.quote)."""
-    return quote(text, limit)
-
-
-_HEX40 = re.compile(r"^[0-9a-f]{40}$")
-_REF_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
-
-
-def valid_revision(revision: str) -> bool:
-    """A 40-hex commit, or a branch/tag name by git's rules (check-ref-format), conservatively:
-    '/'-separated parts of letters, digits, '_', '-', '.', none starting with '.' or '-',
-    no '..', no part ending in '.lock', at most 100 characters."""
-    if _HEX40.match(revision):
-        return True
-    if not 1 <= len(revision) <= 100 or ".." in revision or revision.endswith("."):
-        return False
-    parts = revision.split("/")
-    return all(_REF_PART.match(p) and not p.endswith(".lock") for p in parts)
-
-
-def parse_hub_source(source: str) -> tuple[str, str | None]:
-    """'hf:owner/name@rev' -> ('owner/name', 'rev'); raises ModelLoadError if malformed."""
-    spec = source[3:] if source.startswith("hf:") else source
-    repo_id, at, revision = spec.partition("@")
-    if not _REPO_RE.match(repo_id) or ".." in repo_id or "--" in repo_id:
-        raise ModelLoadError(f"{echo(repo_id)} is not a valid Hugging Face repo id (expected owner/name, "
-                             "letters, digits, '-', '_' and '.')")
-    if at and not valid_revision(revision):
-        raise ModelLoadError(f"{echo(revision)} is not a valid revision: give a branch or tag name "
-                             "(such as main or v1.0) or a 40-character commit hash")
-    return repo_id, revision or None
 
 
 _HUB_PREFIXES = ("https://huggingface.co/", "http://huggingface.co/", "huggingface.co/", "hf:")
@@ -196,15 +160,19 @@ def hub_download(repo_id: str, filename: str, revision: str | None = None, progr
 
 
 def _load_pggan(repo_id: str, revision: str | None, progress, cache_dir, source: str):
-    path = hub_download(repo_id, pggan.HUB_FILENAME, revision or pggan.HUB_REVISION, progress, cache_dir)
+    pinned = pin("pggan-celebahq-1024")
+    revision = revision or pinned.revision
+    path = hub_download(repo_id, pinned.file, revision, progress, cache_dir)
     try:
         generator = pggan.load_pggan_state_dict(path)
     except ValueError as exc:     # its words name the file by its path in the server's cache: name the repo
-        shown = f"{repo_id}/{pggan.HUB_FILENAME}"
+        shown = f"{repo_id}/{pinned.file}"
         raise ModelLoadError(str(exc).replace(repr(os.fspath(path)), shown).replace(os.fspath(path), shown)[:400]) from None
-    config = {"architecture": "pggan", "repo_id": repo_id, "revision": revision or pggan.HUB_REVISION,
+    commit = snapshot_commit(path) or ""
+    config = {"architecture": "pggan", "repo_id": repo_id, "revision": revision, "commit": commit,
               "licence": pggan.LICENCE_NOTE}
-    return _finish(generator, config, "pggan-celebahq-1024", source, pggan.LICENCE_NOTE, path)
+    return _finish(generator, config, "pggan-celebahq-1024", source, pggan.LICENCE_NOTE, path,
+                   revision=revision, commit=commit)
 
 
 def _load_hub_folder(repo_id: str, revision: str | None, progress, cache_dir, source: str):
@@ -215,13 +183,15 @@ def _load_hub_folder(repo_id: str, revision: str | None, progress, cache_dir, so
     except ModelLoadError:
         pass  # a card is nice to have, not required
     where = f"{repo_id}@{revision}" if revision else repo_id     # never the cache folder's path
-    return load_folder(Path(cfg_path).parent, name=repo_id, source=source, where=where)
+    generator, info = load_folder(Path(cfg_path).parent, name=repo_id, source=source, where=where)
+    info.revision, info.commit = revision or "main", snapshot_commit(cfg_path) or ""
+    return generator, info
 
 
 # Hub repos that are not model folders, with the loader that reads their files. The PGGAN
 # repo holds genforce's bare state dict (pytorch_model.bin, no config.json), which
 # models/pggan.py reads with weights_only=True and a key-for-key, shape-for-shape check.
-HUB_FILE_LOADERS = {pggan.HUB_REPO_ID: _load_pggan}
+HUB_FILE_LOADERS = {pin("pggan-celebahq-1024").repo: _load_pggan}
 
 
 def load_generator(source: str, progress=None, cache_dir=None):

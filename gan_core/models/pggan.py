@@ -44,16 +44,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-# Where the weights live. The lead's gan_core.hub downloads HUB_FILENAME at
-# HUB_REVISION and hands the file to load_pggan_state_dict.
-HUB_REPO_ID = "huggan/pggan-celebahq-1024"
-HUB_FILENAME = "pytorch_model.bin"
-# The repo's commit hash could not be found offline (no Hub access, and no
-# public page or code we could search records it), so the revision is not
-# pinned. What guards the download instead: torch.load(weights_only=True)
-# refuses any pickle that carries code, and the loader requires all 55 keys
-# with their exact shapes. Pin a 40-hex commit here once someone can read it.
-HUB_REVISION = "main"
+# Where the weights live (the Hub repo, its file and the revision fetched) is gan_core/hub/pins.json;
+# gan_core.hub downloads the file and hands it to load_pggan_state_dict.
 LICENCE_NOTE = (
     "The PGGAN CelebA-HQ weights derive from NVIDIA's official PGGAN release, "
     "which is licensed CC BY-NC 4.0 (non-commercial use, with attribution to "
@@ -390,7 +382,7 @@ def _check_layout(state: Mapping, expected: Mapping) -> None:
             problems.append(f"unexpected key {key!r}")
     if problems:
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        raise ValueError(f"not a PGGAN CelebA-HQ {HUB_FILENAME} state dict: {problems[0]}{more}")
+        raise ValueError(f"not a PGGAN CelebA-HQ state dict (genforce's pytorch_model.bin): {problems[0]}{more}")
 
 
 def load_pggan_state_dict(source, *, resolution: int = 1024) -> PGGANGenerator:

@@ -95,7 +95,7 @@ def _valid_model(name: str, known_models) -> bool:
         return True
     if name.startswith("hf:"):
         from ..hub.files import ModelLoadError
-        from ..hub.remote import parse_hub_source
+        from ..hub.refs import parse_hub_source
 
         try:
             parse_hub_source(name)

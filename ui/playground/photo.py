@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw
 from gan_core import faces as inv
 from gan_core import playground as pg
 from gan_core.viz import png_bytes, upscale
+from ui import i18n
 from ui.i18n import t
 
 ss = st.session_state
@@ -56,7 +57,7 @@ def _photo_bytes(source: str):
     if source == "camera":
         shot = st.camera_input(t("photo.camera_label"), key="ph_camera")
         return (shot.getvalue(), "camera") if shot is not None else (None, None)
-    upload = st.file_uploader(t("photo.upload_label", mb=MAX_UPLOAD_MB), type=["jpg", "jpeg", "png", "webp"],
+    upload = st.file_uploader(t("photo.upload_label", mb=MAX_UPLOAD_MB), type=["jpg", "jpeg", "png", "webp", "gif"],
                               key="ph_upload", max_upload_size=MAX_UPLOAD_MB)
     return (upload.getvalue(), upload.name) if upload is not None else (None, None)
 
@@ -153,10 +154,15 @@ def photo_view(model, engine) -> None:
     except inv.PhotoError as exc:
         st.error(t("photo.bad_photo", reason=str(exc)))
         return
-    for note in photo.notes:
-        st.warning(note)
+    for note in photo.notes:     # textsafe.Sentence: its key says it in the page's language
+        key = getattr(note, "key", "")
+        st.warning(t(f"deploy.note_{key}", **note.values) if key in inv.NOTE_KEYS else i18n.engine_text(note))
     if not box.found:
         st.warning(t("photo.no_face"))
+    elif box.how.startswith("profile"):
+        st.info(t("deploy.note_profile"))
+    if box.count > 1:
+        st.info(t("deploy.faces_found", n=box.count))
 
     crop_col, adjust_col = st.columns([1, 2], gap="large")
     with adjust_col.form("ph_crop_form", border=False):
@@ -166,7 +172,8 @@ def photo_view(model, engine) -> None:
         dy = c3.slider(t("photo.offset_y"), -0.5, 0.5, 0.0, step=0.02, key="ph_dy")
         st.form_submit_button(t("photo.apply_crop"))
     adjust_col.image(_framed_preview(photo, box, zoom, dx, dy),
-                     caption=t("photo.detector", how=inv.detector_name() if box.found else t("photo.centre_crop")))
+                     caption=t("photo.detector", how=t(f"deploy.detector_{box.how.replace('-', '_')}")
+                               if box.found else t("photo.centre_crop")))
     crop = inv.crop_face(photo.image, zoom=zoom, offset_x=dx, offset_y=dy, box=box)
     crop_col.image(_big(crop), caption=t("photo.crop_caption"), width=256)
 

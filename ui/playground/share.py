@@ -82,6 +82,16 @@ def licence_note(info: ModelInfo) -> str:
     return english
 
 
+def hub_source_note(info: ModelInfo) -> str:
+    """Where a Hub model came from: its repo, revision and the commit its files belong to ("" otherwise)."""
+    if not info.commit:
+        return ""
+    repo = info.config.get("repo_id") or info.name
+    if info.revision == info.commit:
+        return i18n.t("deploy.hub_pinned", repo=repo, commit=info.commit)
+    return i18n.t("deploy.hub_branch", repo=repo, revision=info.revision or "main", commit=info.commit[:12])
+
+
 # -----------------------------------------------------------------------------
 # the views (tabs): their value is their label, so it is kept in the current language
 
