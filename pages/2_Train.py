@@ -17,6 +17,7 @@ page_setup(i18n.t("train.page_title"), "🏋️")
 from gan_core.device import resolve_device  # noqa: E402
 from ui.common import cloud_mode  # noqa: E402
 from ui.i18n import t  # noqa: E402
+from ui.train import formula as tf  # noqa: E402
 from ui.train import run  # noqa: E402
 from ui.train import settings as tr  # noqa: E402
 
@@ -40,6 +41,8 @@ with st.sidebar:
     st.header(t("train.settings"))
     data = tr.settings_panel(running, device, bound)
 config, config_error = tr.config_or_error(ss, data, bound, device)
+tf.editor(running)      # write your own loss, and what G's loss asks of G
+
 
 # ---------------------------------------------------------------- start / stop, what to expect
 

@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from gan_core.training import formula as fm
-from gan_core.training.formula import (BUILTIN_FORMULAS, ERRORS, FUNCTIONS, HINTS, FormulaError, FormulaLoss,
-                                       check_text, g_profile)
+from gan_core.training.formula import (BUILTIN_FORMULAS, COUNTS, ERRORS, FUNCTIONS, HINTS, REASONS, WHAT,
+                                       FormulaError, FormulaLoss, check_text, g_profile)
 from gan_core.training.losses import LOSSES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,10 +164,22 @@ def test_sentences_point_at_the_place():
     assert e.value.column == 12 and "parentheses" in str(e.value)
 
 
+def test_every_refusal_names_the_words_a_page_translates():
+    for text, _ in HOSTILE:
+        try:
+            check_text(text, "g")
+        except FormulaError as exc:
+            for param, key in exc.translate.items():
+                group, name = key.split(".")
+                assert param in exc.params and name in {"roles": {"d": 1, "g": 1}, "what": WHAT, "reasons": REASONS,
+                                                        "counts": COUNTS}[group], (text, key)
+
+
 def test_every_sentence_and_hint_is_in_both_languages_with_the_same_placeholders():
     for lang in ("en", "fa"):
         content = json.loads((ROOT / "content" / f"{lang}.json").read_text(encoding="utf-8"))["formula"]
-        for group, english in (("errors", ERRORS), ("hints", HINTS)):
+        for group, english in (("errors", ERRORS), ("hints", HINTS), ("what", WHAT), ("reasons", REASONS),
+                               ("counts", COUNTS)):
             assert set(content[group]) == set(english), (lang, group)
             for key, text in english.items():
                 want = set(re.findall(r"{(\w+)}", text))

@@ -93,6 +93,32 @@ def engine_text(text: str) -> str:
     return t("playground.engine_says", text=text)
 
 
+def engine_error(exc, prefix: str = "formula") -> str:
+    """A refusal gan_core explained as facts (an exception with `key`, `params` and `translate`,
+    e.g. gan_core.training.FormulaError) in the page's language: content "<prefix>.errors.<key>",
+    with the facts that are words said again from "<prefix>.<translate[fact]>"."""
+    key = getattr(exc, "key", None)
+    if key is None:
+        return engine_text(str(exc))
+    params = dict(exc.params)
+    for name, sub in getattr(exc, "translate", {}).items():
+        params[name] = t(f"{prefix}.{sub}", **params)
+    try:
+        return t(f"{prefix}.errors.{key}", **params)
+    except (KeyError, IndexError):
+        return engine_text(str(exc))
+
+
+def formula_nonfinite(facts: dict) -> str:
+    """Your own loss became NaN or infinite (gan_core.training.formula: Formula.explain_nonfinite's facts)."""
+    try:
+        return t("formula.nonfinite", role=t(f"formula.roles.{facts['role']}"),
+                 value=t(f"formula.value.{facts['value']}"), step=facts["step"], term=facts["term"],
+                 part=facts["part"], hint=t(f"formula.hints.{facts['hint']}"))
+    except KeyError:
+        return engine_text(facts.get("message", ""))
+
+
 def labels(prefix):
     """A format_func for widgets whose options are keys under `prefix` (e.g. "toylab.presets"),
     or whose keys a function of the option gives (e.g. a loss's `content_key("label")`).

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import threading
 from dataclasses import dataclass, field
 
@@ -41,7 +42,9 @@ from .. import data as gdata
 from .. import metrics
 from ..training.config import TrainConfig
 from ..training.loop import Trainer
+from ..training.formula import FormulaLoss, check_text
 from ..training.losses import loss_class
+from ..training.optimizers import OPTIMIZERS
 
 TOY_DATASETS = gdata.TOY_DATASETS
 
@@ -62,11 +65,22 @@ class ToyLabConfig:
     batch_size: int = 256
     spectral_norm: bool = False
     seed: int = 0
+    # Your own loss (gan_core/training/formula.py), "" = the built-in `loss`; R1, optimiser, EMA of G.
+    d_loss: str = ""
+    g_loss: str = ""
+    optimizer: str = "adam"
+    r1: float = 0.0
+    ema: float = 0.0
 
     def __post_init__(self):
         if self.dataset not in TOY_DATASETS:
             raise ValueError(f"unknown toy dataset {self.dataset!r}; choose one of {', '.join(TOY_DATASETS)}")
         loss_class(self.loss)   # every loss of gan_core.training.losses trains here; anything else is refused
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+        for text, role in ((self.d_loss, "d"), (self.g_loss, "g")):
+            if text:
+                check_text(text, role)    # FormulaError: one sentence that says where
 
     def to_train_config(self, n_samples: int = 512) -> TrainConfig:
         # iterations is only an upper bound for Trainer.run(); the lab steps by hand.
@@ -75,7 +89,8 @@ class ToyLabConfig:
             lr=self.lr, lr_d=self.lr_d, beta1=self.beta1, beta2=self.beta2,
             spectral_norm=self.spectral_norm, d_train_iters=self.d_train_iters,
             batch_size=self.batch_size, iterations=10**9, sample_every=0, metric_every=0,
-            n_samples=n_samples, seed=self.seed,
+            n_samples=n_samples, seed=self.seed, d_loss=self.d_loss, g_loss=self.g_loss,
+            optimizer=self.optimizer, r1=self.r1, ema=self.ema,
         )
 
     def replace(self, **changes) -> "ToyLabConfig":
@@ -176,6 +191,9 @@ class ToyLab:
         gx, gy = np.meshgrid(xs, ys)             # rows follow y, as a heatmap draws them
         self._grid_points = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], axis=1))
         self._last_d: dict[str, float] = {}
+        # Set when a loss became NaN or infinite: the facts (for your own loss: its term and the
+        # part that broke first, formula.Formula.explain_nonfinite). Training stops there.
+        self.stopped: dict | None = None
         self._stride = 1                          # history keeps every `stride`-th iteration
         self.history = {k: [] for k in ("iteration", "d_loss", "g_loss", "d_x", "d_g_z", "w_estimate")}
         self.coverage_history = {k: [] for k in ("iteration", "modes", "quality", "recall")}
@@ -195,18 +213,36 @@ class ToyLab:
 
     # -- training
 
+    def _check_finite(self, role: str, value: float) -> bool:
+        if math.isfinite(value):
+            return True
+        step = self.iteration + 1
+        loss = self.trainer.loss
+        facts = loss.explain_nonfinite(role, step) if isinstance(loss, FormulaLoss) else {}
+        self.stopped = facts or {"role": role, "step": step, "value": "nan" if math.isnan(value) else "inf",
+                                 "message": f"{'D' if role == 'd' else 'G'}'s loss became "
+                                            f"{'NaN' if math.isnan(value) else 'infinite'} at step {step}."}
+        return False
+
     @_locked
     def d_step(self) -> dict:
-        """One discriminator update (a teacher's Step D button)."""
+        """One discriminator update (a teacher's Step D button); none once a loss broke (`stopped`)."""
+        if self.stopped:
+            return dict(self._last_d)
         stats = {k: float(v) for k, v in self.trainer.d_step().items()}
         self.d_updates += 1
-        self._last_d = stats
+        if self._check_finite("d", stats["d_loss"]):
+            self._last_d = stats
         return stats
 
     @_locked
     def g_step(self) -> dict:
         """One generator update; counts as one iteration and adds a point to the curves."""
+        if self.stopped:
+            return dict(self._last_d)
         g = float(self.trainer.g_step()["g_loss"])
+        if not self._check_finite("g", g):
+            return {"g_loss": g, **self._last_d}
         self.iteration += 1
         self.trainer.iteration = self.iteration
         self._log(g)
@@ -221,6 +257,8 @@ class ToyLab:
             for _ in range(self.config.d_train_iters):
                 self.d_step()
             self.g_step()
+            if self.stopped:
+                return
 
     def _log(self, g_loss: float) -> None:
         if self.iteration % self._stride:

@@ -86,6 +86,13 @@ class TrainConfig:
     def is_toy(self) -> bool:
         return datasets.is_toy(self.dataset)
 
+    @property
+    def penalty_with_batch_norm(self) -> bool:
+        """A gradient penalty (WGAN-GP's or R1) on a D with batch norm: the penalty is on each sample's
+        own gradient, but batch norm ties every output to the whole batch (the WGAN page's advice)."""
+        return (not self.is_toy and self.d_batch_norm
+                and (LOSSES[self.loss].gradient_penalty_weight > 0 or self.r1 > 0))
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 

@@ -130,6 +130,21 @@ ERRORS = {
     "not_scalar": "{role} is not one number after averaging (its shape is {shape}).",
     "broken": "{role} could not be computed on sample outputs: {reason}.",
 }
+# The words inside some sentences (content "formula.what", "formula.reasons", "formula.counts").
+WHAT = {
+    "attribute": "Attribute access (a dot)", "subscript": "A subscript ([...])", "lambda": "A lambda",
+    "comprehension": "A comprehension", "comparison": "A comparison", "boolean": "A boolean operator",
+    "ifexp": "An if-expression", "walrus": "An assignment (:=)", "container": "A list, tuple, set or dictionary",
+    "string": "A string", "star": "A star (*)", "value": "The value `{value}`",
+    "operator": "The operator `{op}`", "other": "`{name}`",
+}
+REASONS = {
+    "parentheses": "the parentheses do not match",
+    "not_expression": "this is not an expression of the language",
+    "division": "division by zero",
+    "domain": "outside its function's domain",
+}
+COUNTS = {"1": "one argument", "2": "two arguments", "3": "three arguments"}
 HINTS = {
     "log": "log of a negative number or zero? D's outputs are logits, any real number; "
            "logsigmoid(x) or log(sigmoid(x)) is safe",
@@ -147,10 +162,14 @@ def _names(names) -> str:
 
 
 class FormulaError(ValueError):
-    """A refused formula: one sentence (str(error)), its key in ERRORS and its facts."""
+    """A refused formula: one sentence (str(error)), its key in ERRORS and its facts.
 
-    def __init__(self, key: str, **params):
-        self.key, self.params = key, params
+    `translate` names the facts that are words, not names or numbers, by their key under
+    content "formula" (e.g. {"role": "roles.g"}): a page says them in its own language.
+    """
+
+    def __init__(self, key: str, translate: dict | None = None, **params):
+        self.key, self.params, self.translate = key, params, dict(translate or {})
         self.column = params.get("column")
         super().__init__(ERRORS[key].format(**params))
 
@@ -174,24 +193,25 @@ def _column(node: ast.AST, lead: int) -> int:
     return getattr(node, "col_offset", 0) + 1 + lead
 
 
-def _what(node: ast.AST) -> str:
+def _what(node: ast.AST) -> dict:
+    """What a refused construct is: {"what": English words, "translate": its key}, plus its facts."""
     kinds = {
-        ast.Attribute: "Attribute access (a dot)", ast.Subscript: "A subscript ([...])",
-        ast.Lambda: "A lambda", ast.ListComp: "A comprehension", ast.GeneratorExp: "A comprehension",
-        ast.SetComp: "A comprehension", ast.DictComp: "A comprehension", ast.Compare: "A comparison",
-        ast.BoolOp: "A boolean operator", ast.IfExp: "An if-expression", ast.NamedExpr: "An assignment (:=)",
-        ast.List: "A list", ast.Tuple: "A tuple", ast.Dict: "A dictionary", ast.Set: "A set",
-        ast.JoinedStr: "A string", ast.Starred: "A star (*)", ast.Await: "await", ast.Yield: "yield",
-        ast.YieldFrom: "yield",
+        ast.Attribute: "attribute", ast.Subscript: "subscript", ast.Lambda: "lambda",
+        ast.ListComp: "comprehension", ast.GeneratorExp: "comprehension", ast.SetComp: "comprehension",
+        ast.DictComp: "comprehension", ast.Compare: "comparison", ast.BoolOp: "boolean", ast.IfExp: "ifexp",
+        ast.NamedExpr: "walrus", ast.List: "container", ast.Tuple: "container", ast.Dict: "container",
+        ast.Set: "container", ast.JoinedStr: "string", ast.Starred: "star", ast.Await: "other",
+        ast.Yield: "other", ast.YieldFrom: "other",
     }
-    for cls, text in kinds.items():
-        if isinstance(node, cls):
-            return text
+    facts = {"op": "", "value": "", "name": type(node).__name__}
+    kind = next((k for cls, k in kinds.items() if isinstance(node, cls)), "other")
     if isinstance(node, ast.Constant):
-        return "A string" if isinstance(node.value, (str, bytes)) else f"The value `{node.value!r}`"
-    if isinstance(node, (ast.BinOp, ast.UnaryOp)):
-        return f"The operator `{_OPERATOR_TEXT.get(type(node.op), type(node.op).__name__)}`"
-    return f"`{type(node).__name__}`"
+        kind = "string" if isinstance(node.value, (str, bytes)) else "value"
+        facts["value"] = repr(node.value)
+    elif isinstance(node, (ast.BinOp, ast.UnaryOp)):
+        kind = "operator"
+        facts["op"] = _OPERATOR_TEXT.get(type(node.op), type(node.op).__name__)
+    return {"what": WHAT[kind].format(**facts), **facts, "translate": {"what": f"what.{kind}"}}
 
 
 def _fold(node: Node):
@@ -209,9 +229,11 @@ def _fold(node: Node):
             value = FUNCTIONS[node.value].number_fn(*[a.value for a in node.args])
         value = float(value)
     except ZeroDivisionError:
-        raise FormulaError("constant_invalid", column=node.column, reason="division by zero") from None
+        raise FormulaError("constant_invalid", column=node.column, reason=REASONS["division"],
+                           translate={"reason": "reasons.division"}) from None
     except (ValueError, TypeError):
-        raise FormulaError("constant_invalid", column=node.column, reason="outside its function's domain") from None
+        raise FormulaError("constant_invalid", column=node.column, reason=REASONS["domain"],
+                           translate={"reason": "reasons.domain"}) from None
     except OverflowError:
         raise FormulaError("constant_too_large", column=node.column, value="overflow",
                            limit=f"{MAX_CONSTANT:g}") from None
@@ -243,11 +265,13 @@ def parse(text: str, role: str = "d") -> Node:
     except SyntaxError as exc:
         column = lead + max(1, min(len(body), exc.offset or 1))
         reason = (exc.msg or "invalid syntax").rstrip(".")
+        known = None
         if "parenthes" in reason or "never closed" in reason or "unmatched" in reason or "does not match" in reason:
-            reason = "the parentheses do not match"
+            known = "parentheses"
         elif "invalid syntax" in reason or "forgot a comma" in reason or "unexpected EOF" in reason:
-            reason = "this is not an expression of the language"
-        raise FormulaError("syntax", column=column, reason=reason) from None
+            known = "not_expression"
+        raise FormulaError("syntax", column=column, reason=REASONS[known] if known else reason,
+                           translate={"reason": f"reasons.{known}"} if known else None) from None
     except (ValueError, RecursionError, MemoryError) as exc:
         raise FormulaError("syntax", column=1, reason=str(exc) or "too complex") from None
     source = line
@@ -273,7 +297,7 @@ def _build(node: ast.AST, source: str, role: str, depth: int, lead: int = 0) -> 
         if node.id in VARIABLES:
             if node.id not in allowed:
                 raise FormulaError("variable_not_here", name=node.id, column=column, role=ROLE_NAMES[role],
-                                   names=_names(allowed))
+                                   names=_names(allowed), translate={"role": f"roles.{role}"})
             return Node("var", column, text, node.id, variables=frozenset([node.id]))
         if node.id in FUNCTIONS:
             raise FormulaError("not_called", name=node.id, column=column, args=FUNCTIONS[node.id].args)
@@ -298,8 +322,8 @@ def _build(node: ast.AST, source: str, role: str, depth: int, lead: int = 0) -> 
         return _fold(out) if not out.variables else out
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name):
-            raise FormulaError("not_allowed", what=_what(node.func), column=_column(node.func, lead),
-                               names=_names(FUNCTIONS))
+            raise FormulaError("not_allowed", column=_column(node.func, lead), names=_names(FUNCTIONS),
+                               **_what(node.func))
         name = node.func.id
         if name not in FUNCTIONS:
             if name in VARIABLES:
@@ -309,10 +333,10 @@ def _build(node: ast.AST, source: str, role: str, depth: int, lead: int = 0) -> 
         if node.keywords:
             raise FormulaError("keywords", name=name, column=column, args=fn.args)
         if any(isinstance(a, ast.Starred) for a in node.args):
-            raise FormulaError("not_allowed", what="A star (*)", column=column, names=_names(FUNCTIONS))
+            raise FormulaError("not_allowed", column=column, names=_names(FUNCTIONS), **_what(ast.Starred()))
         if len(node.args) != fn.arity:
-            count = {1: "one argument", 2: "two arguments", 3: "three arguments"}[fn.arity]
-            raise FormulaError("arity", name=name, column=column, count=count, args=fn.args)
+            raise FormulaError("arity", name=name, column=column, count=COUNTS[str(fn.arity)], args=fn.args,
+                               translate={"count": f"counts.{fn.arity}"})
         args = [_build(a, source, role, depth + 1, lead) for a in node.args]
         variables = frozenset().union(*(a.variables for a in args))
         out = Node("call", column, text, name, args, variables)
@@ -320,7 +344,7 @@ def _build(node: ast.AST, source: str, role: str, depth: int, lead: int = 0) -> 
     if isinstance(node, ast.BinOp):     # point at the operator itself, not at its left operand
         gap = source[lead + node.left.end_col_offset:lead + node.right.col_offset]
         column = lead + node.left.end_col_offset + (len(gap) - len(gap.lstrip())) + 1
-    raise FormulaError("not_allowed", what=_what(node), column=column, names=_names(FUNCTIONS))
+    raise FormulaError("not_allowed", column=column, names=_names(FUNCTIONS), **_what(node))
 
 
 # ---------------------------------------------------------------- from the tree to torch
@@ -371,7 +395,8 @@ class Formula:
     def parse(cls, text: str, role: str) -> "Formula":
         tree = parse(text, role)
         if not tree.variables:
-            raise FormulaError("no_variable", role=ROLE_NAMES[role], names=_names(ROLE_VARIABLES[role]))
+            raise FormulaError("no_variable", role=ROLE_NAMES[role], names=_names(ROLE_VARIABLES[role]),
+                               translate={"role": f"roles.{role}"})
         return cls(text, role, tree, terms(tree))
 
     def term_values(self, env) -> list[tuple[Node, torch.Tensor]]:
@@ -397,9 +422,11 @@ class Formula:
         try:
             value = self(env)
         except (RuntimeError, TypeError, ValueError) as exc:
-            raise FormulaError("broken", role=ROLE_NAMES[self.role], reason=str(exc).split("\n")[0]) from None
+            raise FormulaError("broken", role=ROLE_NAMES[self.role], reason=str(exc).split("\n")[0],
+                               translate={"role": f"roles.{self.role}"}) from None
         if value.dim() != 0:
-            raise FormulaError("not_scalar", role=ROLE_NAMES[self.role], shape=tuple(value.shape))
+            raise FormulaError("not_scalar", role=ROLE_NAMES[self.role], shape=tuple(value.shape),
+                               translate={"role": f"roles.{self.role}"})
 
     def explain_nonfinite(self, env, step: int) -> dict:
         """Which term, and which part first, made the loss NaN or infinite; the facts and a sentence."""
@@ -416,7 +443,7 @@ class Formula:
                              "value": kind, "hint": hint}
                     message = NONFINITE.format(role=ROLE_NAMES[self.role], value="NaN" if kind == "nan" else "inf",
                                                step=step, term=part.text, part=node.text, hint=HINTS[hint])
-                    return {**facts, "message": message[0].upper() + message[1:] + "."}
+                    return {**facts, "message": message + "."}
         return {}
 
 

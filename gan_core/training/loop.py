@@ -422,7 +422,7 @@ class Trainer:
                     facts = self.loss.explain_nonfinite(key[0], it)
                     if facts:
                         self._problem = {"cause": "formula", "net": key, **facts}
-                        return "Diverged: " + facts["message"]
+                        return facts["message"]
                 self._problem = {"cause": "nonfinite", "step": it, "net": key,
                                  "value": "nan" if math.isnan(v) else "inf"}
                 return (f"Diverged at step {it}: {label} became {'NaN' if math.isnan(v) else 'infinite'}. "

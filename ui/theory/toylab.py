@@ -17,13 +17,16 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from gan_core.theory import PRESETS, TOY_DATASETS, ToyLab, ToyLabConfig, arrow_segments
-from gan_core.training import LOSSES, LR_OPTIONS, format_lr
-from ui.i18n import labels, t
+from gan_core.training import (BUILTIN_FORMULAS, LOSSES, LR_OPTIONS, MAX_LENGTH, OPTIMIZERS, FormulaError,
+                               check_text, format_lr)
+from ui.i18n import engine_error, engine_text, formula_nonfinite, labels, t
 
 TICK_SECONDS = 0.1      # fragment period while playing: up to 10 frames per second
 WIDTHS = [16, 32, 64, 128]
 SPEEDS = [1, 2, 5, 10, 20]
 DEFAULT_SPEED = 5
+R1_OPTIONS = [0.0, 0.1, 1.0, 10.0]
+EMA_OPTIONS = [0.0, 0.9, 0.99, 0.999]
 
 REAL_COLOUR = "#1b7f3b"
 FAKE_COLOUR = "#6a3df0"
@@ -32,7 +35,8 @@ SURFACE_SCALE = [[0.0, "#d9ccf5"], [0.5, "#ffffff"], [1.0, "#cdeed6"]]
 
 # widget name -> ToyLabConfig field
 _FIELDS = {"dataset": "dataset", "loss": "loss", "lr": "lr", "lr_d": "lr_d", "d_iters": "d_train_iters",
-           "width": "width", "sn": "spectral_norm", "seed": "seed"}
+           "width": "width", "sn": "spectral_norm", "seed": "seed", "optimizer": "optimizer", "r1": "r1",
+           "ema": "ema"}
 
 
 def _k(key: str, name: str) -> str:
@@ -46,6 +50,17 @@ def _seed_widgets(key: str, config: ToyLabConfig) -> None:
         if widget == "lr_d" and value is None:
             value = config.lr
         ss[_k(key, widget)] = value
+    _load_formulas(key, config.loss, config)
+
+
+def _load_formulas(key: str, start: str, config: ToyLabConfig | None = None) -> None:
+    """The editor's text: `config`'s own formulas where it has them, else built-in `start`'s."""
+    ss = st.session_state
+    builtin = BUILTIN_FORMULAS[start]
+    ss[_k(key, "f_start")] = start
+    ss[_k(key, "f_d")] = (config.d_loss if config else "") or builtin.d
+    ss[_k(key, "f_g")] = (config.g_loss if config else "") or builtin.g
+    ss[_k(key, "f_errors")] = []
 
 
 def _config_from_widgets(key: str) -> ToyLabConfig:
@@ -53,6 +68,9 @@ def _config_from_widgets(key: str) -> ToyLabConfig:
     base = PRESETS[ss[_k(key, "preset")]]
     changes = {field: ss[_k(key, widget)] for widget, field in _FIELDS.items()}
     changes["seed"] = int(changes["seed"])
+    lab = ss.get(_k(key, "lab"))
+    if lab is not None:     # your own formulas stay until "back to the built-in loss"
+        changes.update(d_loss=lab.config.d_loss, g_loss=lab.config.g_loss)
     return base.replace(**changes)
 
 
@@ -68,8 +86,40 @@ def _on_preset(key: str) -> None:
 
 
 def _on_settings(key: str) -> None:
-    _new_lab(key, _config_from_widgets(key))
+    config = _config_from_widgets(key)
+    _new_lab(key, config)
+    if not (config.d_loss or config.g_loss):        # the editor follows the built-in loss
+        _load_formulas(key, config.loss)
     st.session_state[_k(key, "notice")] = True
+
+
+def _on_formula_start(key: str) -> None:
+    _load_formulas(key, st.session_state[_k(key, "f_start")])
+
+
+def _on_formula_apply(key: str) -> None:
+    """Train with the editor's formulas: a new lab, or the sentences of what is wrong."""
+    ss = st.session_state
+    texts, errors = {}, []
+    for role in ("d", "g"):
+        text = str(ss.get(_k(key, f"f_{role}")) or "")
+        try:
+            check_text(text, role)
+        except FormulaError as exc:
+            errors.append(t("formula.invalid", role=t(f"formula.roles.{role}"), error=engine_error(exc)))
+        texts[role] = text
+    ss[_k(key, "f_errors")] = errors
+    if not errors:
+        _new_lab(key, _config_from_widgets(key).replace(d_loss=texts["d"], g_loss=texts["g"]))
+        ss[_k(key, "playing")] = False
+        ss[_k(key, "notice")] = True
+
+
+def _on_formula_builtin(key: str) -> None:
+    ss = st.session_state
+    _new_lab(key, _config_from_widgets(key).replace(d_loss="", g_loss=""))
+    _load_formulas(key, ss[_k(key, "loss")])
+    ss[_k(key, "playing")] = False
 
 
 def _on_play(key: str) -> None:
@@ -116,7 +166,40 @@ def _controls(key: str) -> None:
     with c4:
         st.checkbox(t("toylab.sn"), key=_k(key, "sn"), **cb)
         st.number_input(t("toylab.seed"), min_value=0, max_value=9999, step=1, key=_k(key, "seed"), **cb)
+    c1, c2, c3, _ = st.columns(4)
+    c1.selectbox(t("formula.optimizer"), OPTIMIZERS, format_func=labels("formula.optimizers"),
+                 key=_k(key, "optimizer"), help=t("formula.optimizer_help"), **cb)
+    r1_off, ema_off = t("formula.r1_off"), t("formula.toy_ema_off")
+    c2.select_slider(t("formula.r1"), options=R1_OPTIONS, format_func=lambda v: f"{v:g}" if v else r1_off,
+                     key=_k(key, "r1"), help=t("formula.r1_help"), **cb)
+    c3.select_slider(t("formula.toy_ema"), options=EMA_OPTIONS, format_func=lambda v: f"{v:g}" if v else ema_off,
+                     key=_k(key, "ema"), help=t("formula.toy_ema_help"), **cb)
     st.caption(t(f"toylab.preset_blurbs.{st.session_state[_k(key, 'preset')]}"))
+    _formula_editor(key)
+
+
+def _formula_editor(key: str) -> None:
+    """Write your own loss: start from a built-in one, edit, train with it (or go back)."""
+    ss = st.session_state
+    config = ss[_k(key, "lab")].config
+    own = bool(config.d_loss or config.g_loss)
+    with st.expander(t("formula.editor"), expanded=own or bool(ss.get(_k(key, "f_errors")))):
+        st.selectbox(t("formula.start_from"), list(BUILTIN_FORMULAS), format_func=labels("formula.starts"),
+                     key=_k(key, "f_start"), on_change=_on_formula_start, args=(key,))
+        st.caption(t("formula.language", limit=MAX_LENGTH))
+        st.text_input(t("formula.d_label"), key=_k(key, "f_d"), max_chars=MAX_LENGTH)
+        st.text_input(t("formula.g_label"), key=_k(key, "f_g"), max_chars=MAX_LENGTH)
+        b1, b2 = st.columns(2)
+        b1.button(t("formula.toy_apply"), key=_k(key, "f_apply"), on_click=_on_formula_apply, args=(key,),
+                  type="primary", width="stretch")
+        b2.button(t("formula.toy_builtin"), key=_k(key, "f_builtin"), on_click=_on_formula_builtin, args=(key,),
+                  disabled=not own, width="stretch")
+        for text in ss.get(_k(key, "f_errors")) or []:
+            st.error(text)
+        st.caption(t("formula.keeps", loss=t(LOSSES[config.loss].content_key("toy_label"))))
+    if own:
+        st.caption(t("formula.toy_using", d=config.d_loss or BUILTIN_FORMULAS[config.loss].d,
+                     g=config.g_loss or BUILTIN_FORMULAS[config.loss].g))
 
 
 def _buttons(key: str) -> None:
@@ -224,6 +307,11 @@ def _panel(key: str) -> None:
         st.error(t("toylab.error", error=f"{type(exc).__name__}: {exc}"))
         return
     loss = lab.config.loss
+    if lab.stopped:     # a loss became NaN or infinite: say which term, where, and stop playing
+        ss[_k(key, "playing")] = False
+        facts = lab.stopped
+        st.error(t("formula.toy_stopped", message=formula_nonfinite(facts) if "term" in facts
+                   else engine_text(facts["message"])))
 
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(t("toylab.iteration"), f"{lab.iteration}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from gan_core.training import TrainConfig
-from ui.i18n import t
+from ui.i18n import formula_nonfinite, t
 from ui.train.settings import format_lr
 
 
@@ -64,7 +64,7 @@ def divergence_message(detail: dict) -> str:
     """gan_core.training.Trainer's divergence explanation, from FinalEvent.detail ("" if unknown)."""
     cause = detail.get("cause")
     if cause == "formula":
-        return formula_nonfinite(detail)
+        return formula_nonfinite(detail)     # your own loss: its term, its first broken part, a hint
     if cause not in ("nonfinite", "exploded", "saturated"):
         return ""
     values = dict(detail)
@@ -77,16 +77,6 @@ def divergence_message(detail: dict) -> str:
     if advice in ("lr", "sn", "generic"):
         text += " " + t(f"train.diverged.advice_{advice}", lr=detail.get("lr", 0.0))
     return text
-
-
-def formula_nonfinite(detail: dict) -> str:
-    """Your own loss broke: which term, where first, and a hint (gan_core.training.formula.NONFINITE)."""
-    try:
-        return t("formula.nonfinite", role=t(f"formula.roles.{detail['role']}"),
-                 value=t(f"formula.value.{detail['value']}"), step=detail["step"], term=detail["term"],
-                 part=detail["part"], hint=t(f"formula.hints.{detail['hint']}"))
-    except KeyError:
-        return detail.get("message", "")
 
 
 def error_message(snap) -> str:

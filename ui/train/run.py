@@ -23,7 +23,7 @@ from ui.handoff import KeptRun, keep_run, kept_runs
 from ui.i18n import t
 from ui.train import charts
 from ui.train import messages as msg
-from ui.train.settings import health_text, loss_formula, warnings_for
+from ui.train.settings import fix_penalty_batch_norm, health_text, loss_formula, warnings_for
 
 KEPT_RUNS = 2          # finished runs kept for downloads and comparison; a pinned baseline is kept separately
 
@@ -89,6 +89,8 @@ def notes(config, config_error: str, data, running: bool):
     if config is not None and not running and data.ready:
         for level, text in warnings_for(config, data.n_images) + data.notes:
             getattr(st, level)(text)
+        if config.penalty_with_batch_norm:
+            st.button(t("formula.gp_bn_fix"), key="tr_fix_bn", on_click=fix_penalty_batch_norm)
     if ss.get("train_notice"):
         st.toast(ss["train_notice"])
         ss["train_notice"] = None

@@ -18,10 +18,10 @@ import streamlit as st
 
 from gan_core.data import registry as datasets
 from gan_core.device import torch_threads
-from gan_core.training import TrainConfig, presets
+from gan_core.training import OPTIMIZERS, FormulaError, TrainConfig, check_text, presets, starting_formulas
 from gan_core.training import losses as gan_losses
 from ui import handoff
-from ui.i18n import labels, t
+from ui.i18n import engine_error, labels, t
 from ui.train.data import DataChoice, choose_data
 
 # ---------------------------------------------------------------- widget choices and bounds
@@ -38,6 +38,9 @@ LOSSES = tuple(gan_losses.LOSSES)     # each loss's texts: gan_core.training.los
 # the random initial weights after a few hundred steps); 0 is off.
 EMA_OPTIONS = (0.0, 0.9, 0.95, 0.99, 0.999)
 N_SAMPLES = 64       # an 8x8 fixed-noise grid, as in the course
+R1_OPTIONS = (0.0, 0.1, 1.0, 10.0)      # gamma; 0 is off (StyleGAN uses 10 on faces)
+# Your own loss (ui/train/formula.py draws the editor): on/off and the two formulas' text.
+FORMULA_KEYS = ("tr_formula_on", "tr_d_formula", "tr_g_formula")
 
 # Widget key -> TrainConfig field. Prefixed so other pages' keys cannot collide.
 FIELDS = {
@@ -45,7 +48,7 @@ FIELDS = {
     "tr_spectral_norm": "spectral_norm", "tr_d_batch_norm": "d_batch_norm",
     "tr_d_train_iters": "d_train_iters", "tr_batch_size": "batch_size", "tr_noise_size": "noise_size",
     "tr_conv_dim": "conv_dim", "tr_iterations": "iterations", "tr_sample_every": "sample_every",
-    "tr_seed": "seed", "tr_ema": "ema",
+    "tr_seed": "seed", "tr_ema": "ema", "tr_optimizer": "optimizer", "tr_r1": "r1",
 }
 
 
@@ -142,11 +145,17 @@ def values_from_config(config: dict) -> tuple[dict, list[str]]:
             value = nearest(SAMPLE_EVERY_OPTIONS, value) if value else 50
         elif key == "tr_d_train_iters":
             value = min(5, max(1, value))
+        elif key == "tr_r1":
+            value = nearest(R1_OPTIONS, value) if value else 0.0
         exact = None if value == SAME_AS_G else value
         if exact != getattr(cfg, name):
             notes.append(f"{name} {getattr(cfg, name)} -> {value}")
         values[key] = value
     values["tr_d_activation"] = cfg.d_activation
+    start = starting_formulas(cfg.loss)
+    values["tr_formula_on"] = bool(cfg.d_loss or cfg.g_loss)
+    values["tr_d_formula"] = cfg.d_loss or start.d
+    values["tr_g_formula"] = cfg.g_loss or start.g
     return values, notes
 
 
@@ -164,6 +173,7 @@ def config_from_values(values: dict, dataset: str = "emoji", image_size: int = 3
     if values["tr_batch_size"] > bound.max_batch or values["tr_conv_dim"] > bound.max_conv_dim:
         raise ValueError(t("train.too_large", batch=bound.max_batch, conv_dim=bound.max_conv_dim))
     lr_d = values.get("tr_lr_d", SAME_AS_G)
+    d_loss, g_loss = formulas_from_values(values)
     return TrainConfig(
         dataset=dataset, image_size=image_size, noise_size=int(values["tr_noise_size"]),
         conv_dim=int(values["tr_conv_dim"]), loss=values["tr_loss"], lr=float(values["tr_lr"]),
@@ -174,7 +184,25 @@ def config_from_values(values: dict, dataset: str = "emoji", image_size: int = 3
         d_train_iters=int(values["tr_d_train_iters"]), batch_size=int(values["tr_batch_size"]),
         iterations=iterations, sample_every=int(values["tr_sample_every"]), n_samples=N_SAMPLES,
         ema=float(values["tr_ema"]), seed=int(values["tr_seed"]), threads=torch_threads(), device=device,
+        d_loss=d_loss, g_loss=g_loss, r1=float(values.get("tr_r1", 0.0)),
+        optimizer=values.get("tr_optimizer", "adam"),
     )
+
+
+def formulas_from_values(values: dict) -> tuple[str, str]:
+    """("", "") for the built-in loss, or your own (D, G) formulas, each checked; a refused one
+    raises ValueError with its sentence in the page's language."""
+    if not values.get("tr_formula_on"):
+        return "", ""
+    texts = []
+    for role, key in (("d", "tr_d_formula"), ("g", "tr_g_formula")):
+        text = str(values.get(key) or "")
+        try:
+            check_text(text, role)
+        except FormulaError as exc:
+            raise ValueError(t("formula.invalid", role=t(f"formula.roles.{role}"), error=engine_error(exc))) from None
+        texts.append(text)
+    return texts[0], texts[1]
 
 
 def warnings_for(config: TrainConfig, n_images: int | None) -> list[tuple[str, str]]:
@@ -191,7 +219,15 @@ def warnings_for(config: TrainConfig, n_images: int | None) -> list[tuple[str, s
     d_steps_note = gan_losses.loss_class(config.loss).d_steps_note
     if d_steps_note and config.d_train_iters == 1:
         notes.append(("info", t(d_steps_note)))
+    if config.penalty_with_batch_norm:
+        notes.append(("warning", t("formula.gp_bn")))     # run.notes adds the one-click fix
     return notes
+
+
+def fix_penalty_batch_norm():
+    """The one-click fix for a gradient penalty on a batch-norm D: the critic the WGAN page advises."""
+    st.session_state["tr_d_batch_norm"] = False
+    mark_custom()
 
 
 # ---------------------------------------------------------------- state
@@ -304,6 +340,11 @@ def settings_panel(running: bool, device: str, bound: Bounds) -> DataChoice:
     off = t("train.ema_off")
     st.select_slider(t("train.ema"), EMA_OPTIONS, format_func=lambda v: f"{v:g}" if v else off,
                      key="tr_ema", **kw, help=t("train.ema_help"))
+    st.selectbox(t("formula.optimizer"), OPTIMIZERS, format_func=labels("formula.optimizers"), key="tr_optimizer",
+                 **kw, help=t("formula.optimizer_help"))
+    r1_off = t("formula.r1_off")
+    st.select_slider(t("formula.r1"), R1_OPTIONS, format_func=lambda v: f"{v:g}" if v else r1_off, key="tr_r1",
+                     **kw, help=t("formula.r1_help"))
     with st.expander(t("train.more_d")):
         same = t("train.lr_d_same")
         st.select_slider(t("train.lr_d"), LR_D_OPTIONS, key="tr_lr_d", **kw, help=t("train.lr_d_help"),

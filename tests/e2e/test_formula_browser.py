@@ -1,0 +1,72 @@
+"""Your own loss in a real browser: type a broken loss on the Train page and read its sentence, in
+English and in Persian; type a working one in the WGAN page's toy lab and watch it train.
+
+Skips cleanly when playwright or chromium is missing (`apt-get install -y chromium`).
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+from streamlit_server import WAIT_MS, settle  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTENT = {lang: json.loads((ROOT / "content" / f"{lang}.json").read_text(encoding="utf-8"))
+           for lang in ("en", "fa")}
+APP_ENV = dict(GAN_PLAYGROUND_TEST="1")
+
+
+def type_formula(page, label: str, text: str):
+    box = page.get_by_label(label, exact=True)
+    sync_api.expect(box).to_be_enabled(timeout=WAIT_MS)
+    box.fill(text)
+    box.press("Enter")
+    page.wait_for_timeout(300)
+    settle(page)
+
+
+@pytest.mark.parametrize("lang,sentence", [
+    ("en", "Unknown name os at column 1; the names you can use are d_fake"),
+    ("fa", "نام ناشناختهٔ os در ستون 1"),
+])
+def test_a_broken_loss_is_refused_with_its_sentence(new_page, app_url, lang, sentence):
+    expect = sync_api.expect
+    f = CONTENT[lang]["formula"]
+    page = new_page()
+    page.goto(f"{app_url}/Train" + ("?lang=fa" if lang == "fa" else ""))
+    expect(page.locator(".st-key-start button")).to_be_enabled(timeout=WAIT_MS)
+    page.get_by_text(f["editor"], exact=True).click()
+    page.get_by_text(f["use"], exact=True).click()
+    settle(page)
+    type_formula(page, f["g_label"], "os")
+    error = page.locator('[data-testid="stMain"] [data-testid="stAlert"]').filter(has_text=sentence).first
+    expect(error).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator(".st-key-start button")).to_be_disabled(timeout=WAIT_MS)
+    # a working formula: the refusal goes, Start comes back, and the saturating loss is explained
+    type_formula(page, f["g_label"], "-softplus(d_fake)")
+    expect(page.locator(".st-key-start button")).to_be_enabled(timeout=WAIT_MS)
+    expect(page.get_by_text(f["warnings"]["g_vanishes"][:40])).to_be_visible(timeout=WAIT_MS)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_typed_loss_trains_in_the_toy_lab(new_page, app_url):
+    expect = sync_api.expect
+    f = CONTENT["en"]["formula"]
+    page = new_page()
+    page.goto(f"{app_url}/WGAN")
+    expect(page.get_by_text(f["editor"], exact=True)).to_be_visible(timeout=WAIT_MS)
+    page.get_by_text(f["editor"], exact=True).click()
+    type_formula(page, f["g_label"], "softplus(-d_fake)")
+    page.get_by_role("button", name=f["toy_apply"]).click()
+    settle(page)
+    expect(page.get_by_text(re.compile("Training with your formulas"))).to_be_visible(timeout=WAIT_MS)
+    step_g = page.get_by_role("button", name=CONTENT["en"]["toylab"]["step_g"])
+    for _ in range(3):
+        step_g.click()
+        settle(page)
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text=CONTENT["en"]["toylab"]["iteration"]).first
+    expect(metric).to_contain_text("3", timeout=WAIT_MS)
+    assert page.locator('[data-testid="stException"]').count() == 0
