@@ -253,7 +253,9 @@ def engine_link_notes() -> list[str]:
     params = {"seed": "abc", "psi": "nan", "model": "no-such-model", "k": "0", "foo": "1",
               "dims": "1:x,9999:1,3:99," + many, "sefa": "x" * (pg.MAX_PARAM_CHARS + 1),
               "named": "age,age:99"}
-    _, notes = pg.decode_query_params(params)
+    notes = []
+    for key, value in params.items():      # one at a time: a link's notes are bounded (issue 28)
+        notes += pg.decode_query_params({key: value})[1]
     engine = pg.LatentEngine(load_generator("faces64")[0])
     r = engine.sefa_range
     state = pg.LatentState(dims=((engine.noise_size + 5, 1.0),), k=pg.MAX_SEMANTICS,
