@@ -223,16 +223,23 @@ def test_a_machine_leaving_the_cluster_ends_its_run_and_the_other_goes_on(cluste
     other.stop("the test is over")
     assert wait_final(other).status == "stopped"
     other.generator()
+    deadline = time.monotonic() + 30
+    while backend.workers != 1 and time.monotonic() < deadline:      # the count follows the cluster
+        time.sleep(0.5)
+    assert backend.workers == 1
     cluster.worker = cluster.add_node(num_cpus=1, object_store_memory=80 * 2**20)   # as it was
     cluster.wait_for_nodes()
+    while backend.workers != 2 and time.monotonic() < deadline + 30:
+        time.sleep(0.5)
+    assert backend.workers == 2
 
 
-def test_the_job_service_queues_a_class_onto_the_cluster(cluster):
+def test_the_job_service_queues_a_class_onto_the_cluster(backend, monkeypatch):
     """Three learners, two machines: two train at once, the third waits its turn, then trains."""
-    from gan_core.jobs.ray_backend import RayBackend
     from gan_core.jobs.service import JobService
 
-    service = JobService(RayBackend(address=cluster.address), max_seconds=600)   # Ray is up: not ours to shut
+    monkeypatch.setattr(backend, "close", lambda: None)     # the module's backend outlives this service
+    service = JobService(backend, max_seconds=600)
     try:
         handles = [service.submit(tiny(iterations=30, seed=i), data16(24, seed=i) if i == 2 else None,
                                   owner=f"learner-{i}") for i in range(3)]
