@@ -351,6 +351,14 @@ class RayBackend:
             self._refill()
         return run
 
+    def wait_warm(self, timeout: float = 60.0) -> bool:
+        """Block until every spare has booted (benchmarks; the app need not wait). True if they did."""
+        ray = _ray()
+        with self._lock:
+            refs = [ref for _, ref in self._spares]
+        done, _ = ray.wait(refs, num_returns=len(refs), timeout=timeout) if refs else ([], [])
+        return len(done) == len(refs)
+
     def _take_spare(self, ray):
         """A warm spare (a booting one if none is warm yet); spares that died are dropped (lock held)."""
         booting = []
