@@ -179,7 +179,7 @@ def test_numeric_question_is_checked_on_the_page(lang):
     common = CONTENT[lang]["common"]
     question = CONTENT[lang]["gan"]["numeric"][0]
     box = at.text_input(key="quiz_gan_n0")
-    assert box.label == question["q"]
+    assert box.label == question["q"] and box.placeholder == common["number_hint"]   # what test_bilingual reads
     box.input("۰٫۷۱" if lang == "fa" else "0.71")
     at.button(key="quiz_gan_n0_check").click().run()
     assert not at.exception
