@@ -472,7 +472,10 @@ def walk(url: str, clone: Path, photo: bytes, work: Path, r: VersionResult, samp
                 "el => el.naturalWidth")
             if width <= 64:
                 raise RuntimeError(f"the face is {width} pixels wide: the bundled 64x64 model, not PGGAN")
-            return f"from the offline Hub cache, a {width}-pixel face"
+            source = tab.get_by_text(re.compile(r"which was commit|pinned to commit")).first
+            expect(source).to_be_visible(timeout=WAIT_MS)       # the revision and commit, from ModelInfo
+            commit = re.search(r"commit ([0-9a-f]{12,40})", source.inner_text())
+            return f"a {width}-pixel face from the offline Hub cache, commit {commit.group(1) if commit else '?'}"
 
         timed(r, sampler, "training (to its end)", training)
         timed(r, sampler, "photo inversion", photo_inversion)
