@@ -5,6 +5,7 @@
 
 Prints (docs/formula-losses.md keeps the numbers):
   * refuse: the slowest and the median time to refuse each hostile input of tests/test_formula.py;
+  * loss call: the microseconds of D's + G's loss and their backward, built in vs formula;
   * speed: iterations/s of the `fast` preset with its least-squares loss built in and typed as its
     formula (BUILTIN_FORMULAS["lsgan"]), alternated `--rounds` times, and their ratio;
   * ring8: the toy lab on the 8-Gaussian ring with D learning 10x faster than G (lr_d 1e-3, lr 1e-4,
@@ -66,6 +67,26 @@ def speed(seconds: float, rounds: int) -> None:
     print(f"       rounds built in {[round(v, 2) for v in a]}, formula {[round(v, 2) for v in b]}")
 
 
+def loss_call(calls: int = 2000) -> None:
+    """The loss alone, D's and G's, on batch-16 logits with backward: built in vs its formula."""
+    from gan_core.training import FormulaLoss, LSGANLoss
+
+    start = BUILTIN_FORMULAS["lsgan"]
+    torch.set_num_threads(1)
+    out = {}
+    for name, loss in (("built in", LSGANLoss()), ("formula", FormulaLoss(start.d, start.g, like="lsgan"))):
+        real, fake = torch.randn(16, requires_grad=True), torch.randn(16, requires_grad=True)
+        best = float("inf")
+        for _ in range(5):
+            t0 = time.perf_counter()
+            for _ in range(calls):
+                (loss.d_loss(real, fake) + loss.g_loss(fake)).backward()
+            best = min(best, (time.perf_counter() - t0) / calls)
+        out[name] = best
+    print(f"loss call: D + G loss + backward, batch 16, best of 5 x {calls}: built in {out['built in'] * 1e6:.0f} us, "
+          f"formula {out['formula'] * 1e6:.0f} us (+{(out['formula'] - out['built in']) * 1e6:.0f} us per iteration)")
+
+
 def ring8(steps: int, seeds: list[int]) -> None:
     torch.set_num_threads(1)
     bce = BUILTIN_FORMULAS["bce"]
@@ -102,6 +123,7 @@ def main() -> None:
     if args.only in (None, "refuse"):
         refuse()
     if args.only in (None, "speed"):
+        loss_call()
         speed(args.seconds, args.rounds)
     if args.only in (None, "ring8"):
         ring8(args.steps, args.seeds)

@@ -12,6 +12,10 @@ the toy datasets) and adds what the theory pages draw on every tick:
   in which the next generator update wants to move that point;
 * a history of both losses, D's verdicts, and mode coverage over time.
 
+The knobs are ToyLabConfig's: the Train page's losses, or your own formulas for them
+(gan_core/training/formula.py; a loss that turns NaN or infinite stops the lab, and `stopped`
+says which term, where and at which step), the optimiser, R1 and an EMA of G.
+
 Training advances in chunks (`step(n)`), the page's play loop calls one chunk
 per tick and then `view()`. `d_step()` and `g_step()` make single updates for a
 teacher who wants to show one player moving at a time.

@@ -2,6 +2,7 @@
 
 * settings.py: presets, the settings widgets and the TrainConfig they describe.
 * data.py: the dataset menu and uploads.
+* formula.py: "write your own loss": the formula editor and what G's loss asks of G.
 * run.py: start/stop, the live panel, keeping and comparing runs.
 * charts.py / messages.py: its figures / its messages in the page's language.
 """
