@@ -18,6 +18,8 @@ from gan_core.hub import REGISTRY  # noqa: E402
 from ui.i18n import t  # noqa: E402
 from ui.playground import (
     controls,  # noqa: E402
+    custom,  # noqa: E402
+    dissect,  # noqa: E402
     picker,  # noqa: E402
     share,  # noqa: E402
     views,  # noqa: E402
@@ -25,6 +27,9 @@ from ui.playground import (
 from ui.playground.photo import photo_view  # noqa: E402
 
 ss = st.session_state
+# The generator views (inside the sliders' fragment): the four of ui.playground.views, then
+# "Make a slider" and "Paint with units"; the photo view follows, outside the fragment.
+VIEWS = {**views.VIEWS, "myslider": custom.slider_view, "dissect": dissect.dissect_view}
 
 
 @st.fragment
@@ -48,8 +53,8 @@ def latent_views(tabs: dict) -> None:
         return
     for view, tab in tabs.items():
         if tab.open:
-            with tab, share.errors_shown(t(f"playground.view_names.{view}")):
-                views.VIEWS[view](scene)
+            with tab, share.errors_shown(share.view_name(view)):
+                VIEWS[view](scene)
 
 
 st.title(t("playground.title"))
@@ -87,7 +92,7 @@ if share.hub_source_note(model.info):
     st.caption(share.hub_source_note(model.info))
 controls.bias_audit(model.source if model.shareable else "")
 
-VIEW_KEYS = [*views.VIEWS, "photo"]
+VIEW_KEYS = [*VIEWS, "photo"]
 share.settle_view(VIEW_KEYS)      # a view chosen in the other language (or by a button) opens here too
 # Only the open tab runs (on_change="rerun"); a tab switch is a whole-page run.
 tabs = dict(zip(VIEW_KEYS, st.tabs([share.view_label(v) for v in VIEW_KEYS], key="pg_view", on_change="rerun")))

@@ -211,10 +211,12 @@ def test_playground_share_link_keeps_the_language():
 
 
 def view_label(lang, view):
-    return CONTENT[lang]["photo"]["tab"] if view == "photo" else CONTENT[lang]["playground"]["views"][view]
+    if view in ("photo", "myslider", "dissect"):          # the views that name themselves
+        return CONTENT[lang][view]["tab"]
+    return CONTENT[lang]["playground"]["views"][view]
 
 
-@pytest.mark.parametrize("view", ["grid", "interp", "walk", "photo"])
+@pytest.mark.parametrize("view", ["grid", "interp", "walk", "photo", "myslider", "dissect"])
 def test_every_playground_view_in_persian_shows_no_english_prose(view):
     """The default view (the face) is checked above; the other tabs render only when open."""
     at = AppTest.from_file(APP, default_timeout=120)

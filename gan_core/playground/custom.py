@@ -120,8 +120,8 @@ def check(spec: SliderSpec) -> None:
         raise SliderError("few", f"Label at least {MIN_LABELS} faces to make a slider (you have labelled "
                           f"{has + hasnt}).", need=MIN_LABELS, n=has + hasnt)
     if min(has, hasnt) < MIN_PER_CLASS:
-        raise SliderError("one_class", f"A slider needs faces on both sides: at least {MIN_PER_CLASS} marked "
-                          f"\"has it\" and {MIN_PER_CLASS} marked \"hasn't\" (you have {has} and {hasnt}).",
+        raise SliderError("one_class", f"A slider needs at least {MIN_PER_CLASS} faces marked \"has it\" and as "
+                          f"many marked \"hasn't\" (you have {has} and {hasnt}).",
                           per=MIN_PER_CLASS, has=has, hasnt=hasnt)
 
 

@@ -11,6 +11,7 @@ import streamlit as st
 from gan_core import playground as pg
 from gan_core.playground import directions as latent
 from ui import i18n
+from ui.playground import custom as mine
 
 # Slider values survive a visit to another page and back (Streamlit drops them otherwise).
 KEEP = "session"
@@ -56,7 +57,7 @@ def reset_sliders(key: str = "pg", psi: bool = True) -> None:
     ss = st.session_state
     for name in list(ss.keys()):
         if isinstance(name, str) and (name.startswith(f"{key}_sefa_") or name.startswith(f"{key}_dim_")
-                                      or name.startswith(f"{key}_named_")):
+                                      or name.startswith(f"{key}_named_") or name == mine.MINE_ALPHA):
             ss[name] = 0.0
     if psi:
         ss[f"{key}_psi"] = 1.0
@@ -72,6 +73,7 @@ def forget_sliders(key: str = "pg") -> None:
     ss.pop(f"{key}_keep", None)
     ss.pop(f"{key}_dims", None)
     ss.pop(f"{key}_k", None)
+    mine.forget(key)
 
 
 def apply_state(state: pg.LatentState, key: str = "pg") -> None:
@@ -92,6 +94,7 @@ def apply_state(state: pg.LatentState, key: str = "pg") -> None:
         ss[f"{key}_named_{base}"] = float(value)
         if "|" in name:
             ss[f"{key}_keep"] = True
+    mine.apply(state)
 
 
 # The sliders of the named directions, in order; a conditional variant replaces
@@ -169,6 +172,7 @@ def latent_controls(engine: pg.LatentEngine, model: str, seed: int, key: str = "
         where.caption(t("presets.pggan_gpu" if gpu else "presets.pggan_cpu", name=device_name(engine.device)))
 
     named = named_controls(engine, model, key, where)
+    own, own_alpha = mine.mine_slider(engine, where)
     sefa_effects = latent.named_info(model).get("sefa_effects", [])
 
     where.subheader(i18n.t("playground.sefa_title"))
@@ -206,7 +210,7 @@ def latent_controls(engine: pg.LatentEngine, model: str, seed: int, key: str = "
     where.button(i18n.t("playground.reset"), key=f"{key}_reset", on_click=reset_sliders, args=(key,),
                  width="stretch", help=i18n.t("playground.reset_help"))
     return pg.LatentState(model=model, seed=seed, psi=float(psi), dims=tuple(dims), sefa=tuple(sefa), k=int(k),
-                          named=named)
+                          named=named, mine=own, mine_alpha=own_alpha)
 
 
 def bias_audit(model: str, where=None) -> None:

@@ -42,7 +42,10 @@ def _note_patterns() -> tuple:
     """gan_core's link notes, as regular expressions made from their English templates
     (content/en.json playground.notes mirrors gan_core.playground's wording; a test checks it)."""
     out = []
-    for key, template in i18n.load_content(i18n.DEFAULT)["playground"]["notes"].items():
+    english = i18n.load_content(i18n.DEFAULT)
+    notes = list(english["playground"]["notes"].items())            # key "seed" = playground.notes.seed
+    notes += [(f"myslider.notes.{k}", v) for k, v in english["myslider"]["notes"].items()]
+    for key, template in notes:
         parts = re.split(r"\{(\w+)\}", template)
         regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
         out.append((key, re.compile(regex, re.S)))
@@ -56,7 +59,7 @@ def link_note(note: str) -> str:
     for key, pattern in _note_patterns():
         match = pattern.fullmatch(note)
         if match:
-            return i18n.t(f"playground.notes.{key}", **match.groupdict())
+            return i18n.t(key if "." in key else f"playground.notes.{key}", **match.groupdict())
     return i18n.engine_text(note)        # a note this page does not know yet: gan_core's own words
 
 
@@ -96,13 +99,23 @@ def hub_source_note(info: ModelInfo) -> str:
 # the views (tabs): their value is their label, so it is kept in the current language
 
 
+OWN_LABEL_VIEWS = ("photo", "myslider", "dissect")     # views that name themselves in their own section
+
+
 def _view_key(view: str) -> str:
-    return "photo.tab" if view == "photo" else f"playground.views.{view}"   # the photo view names itself
+    return f"{view}.tab" if view in OWN_LABEL_VIEWS else f"playground.views.{view}"
 
 
 def view_label(view: str) -> str:
     """The tab label of a view ("face", "grid" ... "photo") in the current language."""
     return i18n.t(_view_key(view))
+
+
+def view_name(view: str) -> str:
+    """A view's name inside sentences ("... failed"): playground.view_names, or a tab that names itself."""
+    if view in OWN_LABEL_VIEWS and view != "photo":
+        return i18n.t(f"{view}.tab")
+    return i18n.t(f"playground.view_names.{view}")
 
 
 def settle_view(views, key: str = "pg_view") -> None:
