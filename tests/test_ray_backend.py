@@ -43,7 +43,12 @@ def cluster():
     ray = pytest.importorskip("ray")
     from ray.cluster_utils import Cluster
 
-    c = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "object_store_memory": 80 * 2**20})
+    with socket.socket() as s:            # a free port for the head's Ray Client server (ray://)
+        s.bind(("127.0.0.1", 0))
+        client_port = s.getsockname()[1]
+    c = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "object_store_memory": 80 * 2**20,
+                                                      "ray_client_server_port": client_port})
+    c.client_address = f"ray://127.0.0.1:{client_port}"
     c.worker = c.add_node(num_cpus=1, object_store_memory=80 * 2**20)
     c.wait_for_nodes()
     yield c
@@ -133,6 +138,24 @@ def test_an_unreachable_cluster_falls_back_to_local_with_the_sentence(monkeypatc
 def test_the_workers_are_the_clusters_cpus(backend):
     assert backend.name == "ray"
     assert backend.workers == 2
+
+
+def test_an_app_on_another_machine_trains_through_ray_client(cluster):
+    """GAN_PLAYGROUND_RAY_ADDRESS=ray://head:10001, in a process of its own (as the app would be)."""
+    code = ("import sys, time\n"
+            "from gan_core.jobs.backends import RunSpec\n"
+            "from gan_core.jobs.ray_backend import RayBackend\n"
+            "from gan_core.training import TrainConfig\n"
+            f"b = RayBackend({cluster.client_address!r}, spares=0)\n"
+            "run = b.start(RunSpec(TrainConfig(dataset='shapes', image_size=16, conv_dim=4, noise_size=8,\n"
+            "                                  batch_size=8, iterations=10, sample_every=5, n_samples=8)))\n"
+            "while not run.snapshot().finished:\n    time.sleep(0.2)\n"
+            "s = run.snapshot()\n"
+            "print(s.status, s.iteration, len(s.timeline), type(run.generator()).__name__)\n"
+            "b.close()\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=WAIT_S)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == ["done", "10", "2", "DCGenerator"]
 
 
 def test_a_tiny_run_trains_end_to_end_on_an_actor(backend):
