@@ -319,6 +319,21 @@ def run(cmd, **kw) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, **kw)
 
 
+COPY_IGNORE = (".git", ".venv", "__pycache__", "test-output", ".pytest_cache")
+
+
+def fresh_copy(repo: Path, dest: Path) -> str:
+    """What Cloud checks out: a `git clone` of the committed HEAD; a folder that is not a git
+    repository (a CI tarball) is copied instead, without venvs, caches and test output."""
+    if run(["git", "-C", str(repo), "rev-parse", "--git-dir"], timeout=60).returncode == 0:
+        out = run(["git", "clone", "--quiet", "--no-hardlinks", str(repo), str(dest)], timeout=300)
+        if out.returncode != 0:
+            raise RuntimeError(f"git clone: {out.stderr.strip()[-500:]}")
+        return "git clone"
+    shutil.copytree(repo, dest, symlinks=True, ignore=shutil.ignore_patterns(*COPY_IGNORE))
+    return "copy (not a git repository)"
+
+
 def install(version: str, python: str, clone: Path, venv: Path, uv: str, env: dict, r: VersionResult) -> bool:
     out = run([uv, "venv", "--quiet", "--python", python, str(venv)], env=env, timeout=300)
     if out.returncode != 0:
@@ -492,9 +507,10 @@ def emulate(version: str, args, uv: str, work: Path, hub_cache: Path, photo: byt
     r.interpreter = python
     here = work / f"py{version}"
     clone, venv = here / "clone", here / "venv"
-    out = run(["git", "clone", "--quiet", "--no-hardlinks", str(args.repo.resolve()), str(clone)], timeout=300)
-    if out.returncode != 0:
-        r.failures.append(f"git clone failed: {out.stderr.strip()[-500:]}")
+    try:
+        fresh_copy(args.repo.resolve(), clone)
+    except (OSError, RuntimeError) as exc:
+        r.failures.append(f"cloning the repository failed: {exc}")
         return r
     if not install(version, python, clone, venv, uv, env, r):
         return r
@@ -542,7 +558,8 @@ def main(argv=None) -> int:
     dirty = run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=args.repo).stdout.strip()
     head = run(["git", "rev-parse", "--short", "HEAD"], cwd=args.repo).stdout.strip()
     print(f"emulating Community Cloud for commit {head}" +
-          (" (uncommitted changes are not part of a clone, so they are not tested)" if dirty else ""), flush=True)
+          (" (uncommitted changes are not part of a clone, so they are not tested)" if dirty else "")
+          if head else f"emulating Community Cloud for {args.repo} (not a git repository: copied)", flush=True)
     uv = find_uv(args.uv)
     work = args.work or Path(tempfile.mkdtemp(prefix="cloud-emulation-"))
     work.mkdir(parents=True, exist_ok=True)

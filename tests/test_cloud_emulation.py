@@ -186,3 +186,30 @@ def test_ci_runs_the_emulation_before_the_tests():
     assert emulation < ci.index("-m pytest")
     assert "uv==" in (ROOT / "requirements-dev.txt").read_text()
     assert "uv" not in (ROOT / "requirements.txt").read_text().split()
+
+
+def test_a_git_repository_is_cloned_at_its_committed_head(tmp_path):
+    import subprocess
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text("committed\n")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git[:3], "init", "-q"], check=True)
+    subprocess.run([*git, "add", "app.py"], check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], check=True)
+    (repo / "app.py").write_text("not committed\n")
+    (repo / "untracked.py").write_text("")
+    assert emu.fresh_copy(repo, tmp_path / "clone") == "git clone"
+    assert (tmp_path / "clone" / "app.py").read_text() == "committed\n"
+    assert not (tmp_path / "clone" / "untracked.py").exists()
+
+
+def test_a_folder_without_git_is_copied_without_venvs_and_caches(tmp_path):
+    repo = tmp_path / "tarball"
+    for rel in ("app.py", "gan_core/x.py", ".venv/bin/python", "gan_core/__pycache__/x.pyc", "test-output/a.png"):
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text("")
+    assert emu.fresh_copy(repo, tmp_path / "copy").startswith("copy")
+    copied = sorted(str(p.relative_to(tmp_path / "copy")) for p in (tmp_path / "copy").rglob("*") if p.is_file())
+    assert copied == ["app.py", "gan_core/x.py"]
