@@ -1,4 +1,6 @@
-"""TrainingJob / TrainingSlot: the background training behind the Train page, without Streamlit."""
+"""TrainingJob: one training in a background thread (what every worker runs), without Streamlit.
+
+The queue in front of the workers: tests/test_service.py; the workers: tests/test_local_backend.py."""
 
 import threading
 import time
@@ -15,7 +17,6 @@ from gan_core.jobs import (
     Snapshot,
     Timeline,
     TrainingJob,
-    TrainingSlot,
     checkpoint_zip,
     format_duration,
     model_info_for,
@@ -122,13 +123,11 @@ def test_one_image_dataset_and_a_batch_larger_than_the_data_still_train():
     assert snap.real_diversity is None and "diversity" not in snap.metrics and len(snap.timeline) == 2
 
 
-def test_threaded_run_finishes_and_frees_the_slot():
-    slot = TrainingSlot()
-    job = TrainingJob(tiny(iterations=10), data16(), slot=slot)
+def test_threaded_run_finishes():
+    job = TrainingJob(tiny(iterations=10), data16())
     assert job.start()
     assert job.wait(60), "the worker did not finish"
-    assert job.status == "done"
-    assert slot.current() is None and not slot.status().busy
+    assert job.status == "done" and not job.running
 
 
 def test_snapshot_is_a_copy_the_worker_does_not_change():
@@ -196,17 +195,14 @@ def test_time_limit_stops_the_run():
 
 # ---------------------------------------------------------------- failures
 
-def test_a_crashing_trainer_gives_an_error_message_and_frees_the_slot():
-    slot = TrainingSlot()
-
+def test_a_crashing_trainer_gives_an_error_message():
     def boom(config, dataset):
         raise RuntimeError("kaboom")
 
-    job = TrainingJob(tiny(), slot=slot, trainer_factory=boom)
+    job = TrainingJob(tiny(), trainer_factory=boom)
     assert job.start() and job.wait(10)
     snap = job.snapshot()
     assert snap.status == "error" and "kaboom" in snap.error and "Traceback" not in snap.error
-    assert slot.current() is None
 
 
 def test_a_bad_dataset_is_reported_in_the_engines_words():
@@ -230,50 +226,6 @@ def test_divergence_is_a_final_status_with_the_engines_explanation():
     snap = job.snapshot()
     assert snap.status == "diverged" and snap.status in FINAL
     assert "learning rate" in snap.message and snap.error == ""
-
-
-# ---------------------------------------------------------------- one training per server
-
-def test_slot_lets_one_job_run_and_tells_the_second_how_long_to_wait():
-    slot = TrainingSlot()
-    first = TrainingJob(tiny(iterations=100_000), slot=slot, label="A",
-                        trainer_factory=lambda c, d: ScriptedTrainer(steps(100_000), delay=0.002, config=c))
-    second = TrainingJob(tiny(), data16(), slot=slot, label="B")
-    assert first.start()
-    try:
-        deadline = time.monotonic() + 30
-        while first.snapshot().its_per_sec <= 0:
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-        assert second.start() is False and second.thread is None
-        status = slot.status(for_job=second)
-        assert status.busy and status.seconds_left > 0
-        assert status.message.startswith("Another training is running on this server (about ")
-        assert not slot.status(for_job=first).busy           # its own run is not "another"
-    finally:
-        first.stop()
-        first.wait(30)
-    assert second.start() and second.wait(60) and second.status == "done"
-
-
-def test_two_jobs_starting_at_the_same_moment_only_one_runs():
-    slot = TrainingSlot()
-    jobs = [TrainingJob(tiny(), slot=slot, trainer_factory=lambda c, d: ScriptedTrainer(steps(100_000), 0.001))
-            for _ in range(2)]
-    barrier = threading.Barrier(2)
-    results = [None, None]
-
-    def press(i):
-        barrier.wait()
-        results[i] = jobs[i].start()
-
-    threads = [threading.Thread(target=press, args=(i,)) for i in range(2)]
-    [t.start() for t in threads]
-    [t.join(10) for t in threads]
-    assert sorted(results) == [False, True]
-    for j in jobs:
-        j.stop()
-        j.wait(10) if j.thread else None
 
 
 # ---------------------------------------------------------------- after a run

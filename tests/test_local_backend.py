@@ -76,7 +76,7 @@ def test_a_killed_worker_gives_the_sentence_and_the_queue_moves_on():
         until(lambda: not a.running, timeout=10)
         assert time.monotonic() - killed_at < 5.0                 # "within a few seconds"
         snap = a.snapshot()
-        assert snap.status == "error" and snap.error_kind == "crash"
+        assert snap.status == "error" and snap.error_kind == "worker"
         assert "stopped unexpectedly" in snap.error and "killed" in snap.error
         assert snap.iteration > 5                                 # what the learner had is still there
         until(lambda: not b.running)                              # the next in line trained on a new worker

@@ -220,7 +220,7 @@ def test_a_killed_worker_ends_the_run_with_one_sentence_and_the_next_run_trains(
     before = wait_training(run)
     os.kill(run.where()["pid"], signal.SIGKILL)                   # as the out-of-memory killer would
     snap = wait_final(run, timeout=60)
-    assert snap.status == "error" and snap.error_kind == "crash"
+    assert snap.status == "error" and snap.error_kind == "worker"
     assert run.error and snap.error == run.error and "Ray worker" in run.error
     assert run.error.count(". ") == 0 and run.error.endswith(".")  # one sentence
     assert snap.iteration >= before.iteration and snap.config == before.config

@@ -1,8 +1,8 @@
 """The Train page: wiring checks with AppTest, plus the page's pure helpers (ui/train/settings.py).
 
 Most runs train synchronously: `sync_training` makes the Start callback train
-inline (TrainingJob.run_inline), so one click ends with the final state. One test
-per threaded path (Stop, two sessions) uses the real worker thread.
+inline (TrainingJob.run_inline), so one click ends with the final state. The tests
+of the queue (Stop, three sessions in line) use the real job service and a worker process.
 """
 
 import base64
@@ -26,6 +26,7 @@ from ui import handoff
 from ui.train import charts
 from ui.train import data as train_data
 from ui.train import messages as msg
+from ui.train import queue as train_queue
 from ui.train import run as train_run
 from ui.train import settings as tr
 
@@ -36,20 +37,21 @@ TINY = {"tr_conv_dim": 8, "tr_batch_size": 8, "tr_noise_size": 16, "tr_iteration
 
 
 @pytest.fixture(autouse=True)
-def fresh_slot():
-    """AppTests in one process share st.cache_resource: no run may leak into the next test."""
+def fresh_service(monkeypatch):
+    """AppTests in one process share st.cache_resource: no run (nor worker) may leak into the next test."""
+    monkeypatch.setenv("GAN_PLAYGROUND_WORKERS", "1")
     st.cache_resource.clear()
     yield
-    job = train_run.training_slot().current()
-    if job is not None:
-        job.stop()
-        job.wait(30)
+    while train_queue.SERVICES:
+        train_queue.SERVICES.pop().close()
     st.cache_resource.clear()
 
 
-def page(sync=True, **values):
+def page(sync=True, query=None, **values):
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state["sync_training"] = sync
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
     for key, value in {**TINY, **values}.items():
         at.session_state[key] = value
     return at.run()
@@ -168,23 +170,88 @@ def test_stop_ends_a_running_training_and_a_second_stop_is_harmless():
     assert not at.button(key="start").disabled and at.button(key="stop").disabled
 
 
-def test_two_sessions_one_trains_the_other_is_told_to_wait():
+def test_three_sessions_queue_see_their_place_and_the_next_starts_by_itself():
     a = page(sync=False, tr_iterations=20000)
     b = page(sync=False)                                       # rendered before A starts: Start is enabled
+    c = page(sync=False)
     a.button(key="start").click().run()
-    run_until(a, lambda x: progress_text(x).startswith("Step ") and " it/s" in progress_text(x))
-    b.button(key="start").click().run()                        # both pressed Start: B must wait
+    b.button(key="start").click().run()                        # both pressed Start: B waits in line
     assert not b.exception
-    assert "Another training is running on this server" in texts(b.warning)
-    assert "train_job" not in b.session_state
-    c = page(sync=False)                                       # a visitor arriving now sees it at once
-    assert "Another training is running on this server (about" in texts(c.warning)
-    assert c.button(key="start").disabled
+    assert progress_text(b).startswith("1st in line, about ")
+    assert b.button(key="stop").label == "Leave the line" and b.button(key="start").disabled
+    assert "1 worker(s): 1 training now, 1 waiting" in texts(b.caption)
+    assert "while others wait, every run stops at" in texts(b.caption)
+    c.button(key="start").click().run()
+    assert progress_text(c).startswith("2nd in line")
+    c.button(key="stop").click().run()                         # Cancel while waiting
+    assert "train_job" not in c.session_state or c.session_state["train_job"] is None
+    assert not c.button(key="start").disabled
+    b.run()
+    assert "0 training now" not in texts(b.caption) and progress_text(b).startswith("1st in line")
+    run_until(a, lambda x: progress_text(x).startswith("Step ") and " it/s" in progress_text(x))
     a.button(key="stop").click().run()
     run_until(a, lambda x: "Training stopped" in texts(x.info))
-    c.run()
-    assert "Another training" not in texts(c.warning)
-    assert not c.button(key="start").disabled
+    # B's run starts by itself once A's worker is free, and trains
+    run_until(b, lambda x: progress_text(x).startswith("Step ") and not progress_text(x).startswith("Step 0 "))
+    assert b.button(key="stop").label == "Stop"
+    b.button(key="stop").click().run()
+    run_until(b, lambda x: "Training stopped" in texts(x.info))
+
+
+def test_a_class_link_sets_the_preset_locks_widgets_and_the_server_enforces_it():
+    link = {"preset": "course", "lock": "lr,loss", "max_minutes": "3"}
+    at = page(query=link)
+    assert not at.exception
+    assert at.selectbox(key="tr_preset").value == "course"
+    assert at.select_slider(key="tr_lr").disabled and at.selectbox(key="tr_loss").disabled
+    assert not at.select_slider(key="tr_batch_size").disabled
+    assert "Class link" in texts(at.info) and "3 min" in texts(at.info)
+    course = presets.get("course")
+    for key, value in TINY.items():                           # the link set the preset's size: a short run
+        at.session_state[key] = value
+    at.run()
+    # A tampered session: the locked settings changed behind the page's back
+    at.session_state["tr_lr"] = 0.1
+    at.session_state["tr_loss"] = "bce"
+    at.run()
+    assert at.select_slider(key="tr_lr").value == course.lr and at.selectbox(key="tr_loss").value == course.loss
+    at.button(key="start").click().run()
+    job = at.session_state["train_job"]
+    assert job.config.lr == course.lr and job.config.loss == course.loss
+    assert job.max_seconds == 180
+
+
+def test_a_tampered_class_link_cannot_lift_the_servers_limits():
+    at = page(query={"preset": "nonsense", "lock": "lr,everything", "max_minutes": "100000"})
+    assert not at.exception
+    assert at.selectbox(key="tr_preset").value == presets.DEFAULT
+    notes = texts(at.caption)
+    assert "unknown preset" in notes and "cannot lock 'everything'" in notes
+    for key, value in TINY.items():
+        at.session_state[key] = value
+    at.run()
+    at.button(key="start").click().run()
+    job = at.session_state["train_job"]
+    assert job.max_seconds == tr.bounds(False).max_seconds          # the server's limit, not 100000 min
+    assert job.config.lr == presets.get(presets.DEFAULT).lr
+    for bad in ("-1", "nan", "inf", "x"):
+        assert page(query={"max_minutes": bad}).session_state["train_link"].max_minutes is None
+
+
+def test_class_link_enforcement_on_any_config_and_its_cap():
+    from gan_core.jobs.classlink import ClassLink
+
+    link = ClassLink.from_query({"preset": ["stable"], "lock": "lr,loss,sn,batch", "max_minutes": "3"})
+    tampered = TrainConfig(lr=0.1, loss="bce", spectral_norm=False, batch_size=128, iterations=77)
+    fixed = link.enforce(tampered)
+    stable = presets.get("stable")
+    assert (fixed.lr, fixed.loss, fixed.spectral_norm, fixed.batch_size) == (
+        stable.lr, stable.loss, stable.spectral_norm, stable.batch_size)
+    assert fixed.iterations == 77                                  # what is not locked stays the learner's
+    assert link.cap_s(3600) == 180 and link.cap_s(60) == 60          # never above the server's limit
+    assert ClassLink.from_query({"lang": "fa"}) is None              # no class link at all
+    everything = ClassLink.from_query({"preset": "course", "lock": "preset"}).enforce(tampered)
+    assert everything == presets.get("course", device=everything.device, threads=everything.threads)
 
 
 def test_upload_zip_reports_accepted_and_rejected_files_and_previews_them():
@@ -382,19 +449,21 @@ def test_divergence_messages_are_said_again_from_the_engines_facts(monkeypatch):
         assert str(detail["step"]) in persian
 
 
-def test_durations_busy_and_upload_summaries_follow_the_language(monkeypatch):
-    from gan_core.jobs import SlotStatus, format_duration
+def test_durations_queue_places_and_upload_summaries_follow_the_language(monkeypatch):
+    from gan_core.jobs import Snapshot, format_duration
     from tests.test_bilingual import english_prose
     from ui import i18n
 
     for seconds in (None, 42.4, 125, 7300):
         assert msg.duration(seconds) == format_duration(seconds)
-    for left in (None, 125):
-        status = SlotStatus(busy=True, seconds_left=left)
-        assert msg.busy_message(status) == status.message
+    queued = Snapshot(status="queued", iteration=0, total=10, position=3, wait_s=100)
+    assert train_queue.position_text(queued) == "3rd in line, about 1 min 40 s"
+    assert [train_queue.ordinal(n) for n in (1, 2, 4, 11, 21, 22, 103)] == [
+        "1st", "2nd", "4th", "11th", "21st", "22nd", "103rd"]
     report = train_data.handle_uploads([("faces.zip", image_zip(3, 2))], size=32)
     assert train_data.upload_summary(report) == report.summary()
     monkeypatch.setattr(i18n, "current", lambda: "fa")
     assert msg.duration(125) == "2 دقیقه و 05 ثانیه"
-    assert english_prose(msg.busy_message(SlotStatus(busy=True, seconds_left=60))) == []
+    assert train_queue.position_text(queued) == "نفر سوم صف، حدود 1 دقیقه و 40 ثانیه انتظار"
+    assert english_prose(train_queue.position_text(queued)) == []
     assert train_data.upload_summary(report) == "3 پذیرفته، 2 ردشده (تصویر نیستند)"

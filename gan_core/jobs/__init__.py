@@ -1,7 +1,6 @@
 """Trainings run for the app, away from the page that shows them (no Streamlit here).
 
 * job.py: `TrainingJob`, a run in a background thread, and the `Snapshot` a page polls.
-* slot.py: `TrainingSlot`, one training per server process.
 * backends.py: where a training runs: the `Backend` / `Run` / `RunSpec` contract of the job service.
 * local_backend.py: `LocalBackend`, trainings in spawned worker processes on this machine.
 * service.py: `JobService`, the fair queue every session shares in front of a backend; `make_backend`.
@@ -14,7 +13,6 @@
 from .series import Series, Thinned, Timeline
 from .job import (DEFAULT_GRACE_S, FINAL, GRACE_ENV, LIVENESS_EVERY_S, MEASURE_BUDGET, Snapshot,
                   TrainingJob, describe_error, disconnect_grace_s, error_kind, format_duration)
-from .slot import SlotStatus, TrainingSlot
 from .results import checkpoint_zip, model_info_for, timeline_gif, trained_copy
 from .backends import Backend, BackendUnavailable, Run, RunSpec
 from .local_backend import LocalBackend, default_workers
@@ -23,7 +21,7 @@ from .service import AlreadyInLine, BackendChoice, CapRule, Handle, JobService, 
 __all__ = [
     "Thinned", "Series", "Timeline", "FINAL", "GRACE_ENV", "DEFAULT_GRACE_S", "LIVENESS_EVERY_S",
     "MEASURE_BUDGET", "disconnect_grace_s", "Snapshot", "format_duration", "error_kind", "describe_error",
-    "TrainingJob", "SlotStatus", "TrainingSlot", "trained_copy", "checkpoint_zip", "timeline_gif",
+    "TrainingJob", "trained_copy", "checkpoint_zip", "timeline_gif",
     "model_info_for", "Backend", "BackendUnavailable", "Run", "RunSpec", "LocalBackend", "default_workers",
     "AlreadyInLine", "BackendChoice", "CapRule", "Handle", "JobService", "QueueStatus", "make_backend"
 ]

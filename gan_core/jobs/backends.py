@@ -26,6 +26,7 @@ import torch
 from ..training.config import TrainConfig
 from .job import Snapshot
 
+WORKER_LOST = "worker"      # Snapshot.error_kind of a run whose worker died (see dead_snapshot)
 BACKEND_ENV = "GAN_PLAYGROUND_BACKEND"          # "local" (default) | "ray"
 WORKERS_ENV = "GAN_PLAYGROUND_WORKERS"          # local: how many worker processes
 RAY_ADDRESS_ENV = "GAN_PLAYGROUND_RAY_ADDRESS"  # ray: "auto" or "ray://host:10001"
@@ -164,7 +165,7 @@ def dead_snapshot(last: Snapshot | None, config: TrainConfig, sentence: str, lab
     """The run's last known state, turned into a final "error" Snapshot with `sentence`."""
     base = last if last is not None else Snapshot(status="starting", iteration=0, total=config.iterations,
                                                    config=config, label=label)
-    return dataclasses.replace(base, status="error", error=sentence, error_kind="crash", eta_s=0.0)
+    return dataclasses.replace(base, status="error", error=sentence, error_kind=WORKER_LOST, eta_s=0.0)
 
 
 def env_workers(default: int) -> int:

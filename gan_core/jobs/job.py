@@ -7,16 +7,15 @@ needs (bounded loss curves, every sample grid up to a bound, health signals,
 its/s and ETA, the final message). The page polls `snapshot()`, a copy taken
 under a lock, and never touches the Trainer while it runs.
 
-    slot = TrainingSlot()                      # one per server process
-    job = TrainingJob(TrainConfig(iterations=300), slot=slot)
-    if not job.start():                        # False: somebody else is training
-        print(slot.status().message)
+    job = TrainingJob(TrainConfig(iterations=300))
+    job.start()
     ...
     snap = job.snapshot()                      # any time, from any thread
     job.stop()                                 # ends within one iteration
 
-Nothing here imports Streamlit: the same job runs under a test, a benchmark
-or any other front end (ui/train/ and pages/2_Train.py are the page side).
+Nothing here imports Streamlit: the same job runs under a test, a benchmark, inside a
+worker process (local_backend.py) or a Ray actor (ray_backend.py); the queue in front of
+the workers is service.py, and ui/train/ and pages/2_Train.py are the page side.
 """
 
 from __future__ import annotations
@@ -73,7 +72,7 @@ class Snapshot:
     message: str = ""                 # the engine's final message (divergence explanation included)
     detail: dict = field(default_factory=dict)   # the final message's facts (FinalEvent.detail)
     error: str = ""                   # for status "error": what went wrong, in words
-    error_kind: str = ""              # "value" | "memory" | "crash" | "unknown" (see error_kind)
+    error_kind: str = ""              # "value" | "memory" | "crash" | "unknown" (see error_kind) | "worker" (died)
     stop_reason: str = ""
     elapsed: float = 0.0
     its_per_sec: float = 0.0
@@ -143,7 +142,6 @@ class TrainingJob:
     """One run: a Trainer consumed by a daemon thread, observed through snapshot().
 
     config, dataset: as for Trainer (dataset: an optional uint8 tensor, e.g. uploads).
-    slot: the TrainingSlot to claim; None runs without the one-at-a-time rule.
     is_alive: optional callable, False once the browser session that started the
       run is gone; the worker then stops after `grace_s` seconds.
     threads: torch threads for the worker; None: gan_core.device.torch_threads() (1 unless
@@ -154,13 +152,12 @@ class TrainingJob:
     trainer_factory: builds the Trainer (tests inject failing ones).
     """
 
-    def __init__(self, config: TrainConfig, dataset: torch.Tensor | None = None, *, slot=None,
+    def __init__(self, config: TrainConfig, dataset: torch.Tensor | None = None, *,
                  label: str = "", is_alive=None, grace_s: float | None = None, threads: int | None = None,
                  max_grids: int = 60, curve_points: int = 500, measure: bool = True,
                  max_seconds: float | None = None, trainer_factory=None):
         self.config = config
         self.dataset = dataset
-        self.slot = slot
         self.label = label
         self.is_alive = is_alive
         self.grace_s = disconnect_grace_s() if grace_s is None else grace_s
@@ -201,24 +198,21 @@ class TrainingJob:
     # ---- control
 
     def start(self) -> bool:
-        """Claim the slot and start the worker thread. False (and nothing started) if the slot is taken."""
-        if not self._claim():
-            return False
+        """Start the worker thread (True)."""
+        self._claim()
         self.thread = threading.Thread(target=self._work, name=f"gan-training-{id(self):x}", daemon=True)
         self.thread.start()
         return True
 
     def run_inline(self) -> bool:
-        """Run the whole job in the calling thread (tests, scripts). False if the slot is taken."""
-        if not self._claim():
-            return False
+        """Run the whole job in the calling thread (tests, scripts, a worker)."""
+        self._claim()
         self._work()
         return True
 
-    def _claim(self) -> bool:
+    def _claim(self) -> None:
         if self.thread is not None or self._done.is_set():
             raise RuntimeError("a TrainingJob runs once; create a new one for another run")
-        return self.slot is None or self.slot.try_claim(self)
 
     def stop(self, reason: str = "") -> bool:
         """Ask the run to end (any thread, any number of times). True if this call asked first."""
@@ -302,8 +296,6 @@ class TrainingJob:
                 if self._started_at is not None:
                     self._elapsed = time.perf_counter() - self._started_at
             self._done.set()
-            if self.slot is not None:
-                self.slot.release(self)
 
     def _alive(self) -> bool:
         try:

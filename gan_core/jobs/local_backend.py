@@ -1,6 +1,6 @@
 """The `local` backend: each training in a worker process of its own, N of them, on this machine.
 
-Workers are spawned (a fresh interpreter, one torch thread each) ahead of the first Start, so a
+Workers are spawned (a fresh interpreter, one torch thread each; a subprocess joined by a socket pair) ahead of the first Start, so a
 lone learner does not wait for Python and torch to boot; a worker trains exactly one run, answers
 snapshot requests over its pipe while it trains, hands over the trained generator's weights, and
 exits, so its memory goes back to the system; a fresh worker takes its place. A worker that dies
@@ -18,11 +18,16 @@ from __future__ import annotations
 
 import atexit
 import logging
-import multiprocessing
 import os
+import pickle
+import socket
+import subprocess
+import sys
 import threading
 import time
 import weakref
+from multiprocessing.connection import Connection
+from pathlib import Path
 
 from .backends import (RunSpec, SnapshotPacker, SnapshotUnpacker, dead_snapshot, generator_from_state,
                        generator_state, worker_died_sentence)
@@ -46,6 +51,22 @@ def default_workers(cores: int | None = None) -> int:
 
 # ---------------------------------------------------------------- the worker process
 
+def _send(conn, obj):
+    """Plain pickle over the pipe: multiprocessing's own pickler would hand torch tensors over as
+    shared-memory handles, which need a multiprocessing-spawned peer."""
+    conn.send_bytes(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _recv(conn):
+    return pickle.loads(conn.recv_bytes())     # our own worker's answers (never a user's bytes)
+
+
+def _worker_entry():
+    """`python -c ... FD THREADS`: the worker process's main (see _Worker)."""
+    fd, threads = int(sys.argv[1]), int(sys.argv[2])
+    _worker_main(Connection(fd), threads)
+
+
 def _worker_main(conn, threads: int):
     """Body of one worker process: wait for a spec, train it, answer, exit."""
     import torch
@@ -55,8 +76,8 @@ def _worker_main(conn, threads: int):
     torch.set_num_threads(threads)
     _warm_up()
     try:
-        conn.send(("ready", os.getpid()))
-        msg = conn.recv()
+        _send(conn, ("ready", os.getpid()))
+        msg = _recv(conn)
     except (EOFError, OSError, KeyboardInterrupt):
         return
     if not msg or msg[0] != "run":
@@ -70,18 +91,18 @@ def _worker_main(conn, threads: int):
         while True:
             if not conn.poll(1.0):
                 continue
-            cmd, arg = conn.recv()
+            cmd, arg = _recv(conn)
             if cmd == "snapshot":
-                conn.send(packer.pack(job.snapshot()))
+                _send(conn, packer.pack(job.snapshot()))
             elif cmd == "stop":
                 job.stop(arg or "")
-                conn.send(None)
+                _send(conn, None)
             elif cmd == "generator":
                 job.wait(RESULT_TIMEOUT_S / 2)
-                conn.send(generator_state(job.generator) if not job.running else None)
+                _send(conn, generator_state(job.generator) if not job.running else None)
             elif cmd == "exit":
                 job.stop("the server shut down")
-                conn.send(None)
+                _send(conn, None)
                 break
     except (EOFError, OSError, KeyboardInterrupt):   # the web process went away: so do we
         job.stop("the server shut down")
@@ -104,36 +125,65 @@ class _Dead(Exception):
 
 
 class _Worker:
-    """A spawned process and our end of its pipe."""
+    """A spawned interpreter and our end of its pipe.
 
-    def __init__(self, ctx, threads: int):
-        self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_worker_main, args=(child, threads), daemon=True,
-                                   name="gan-training-worker")
-        self.process.start()
-        child.close()
+    A plain subprocess (not multiprocessing's spawn, which re-runs the parent's __main__ in the
+    child: under Streamlit that is the page script) joined to us by a socket pair, speaking
+    multiprocessing's Connection protocol."""
+
+    def __init__(self, threads: int):
+        ours, theirs = socket.socketpair()
+        root = str(Path(__file__).resolve().parents[2])          # the folder that holds gan_core/
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+               "OMP_NUM_THREADS": str(threads)}
+        code = "import sys; from gan_core.jobs.local_backend import _worker_entry; _worker_entry()"
+        self.process = subprocess.Popen([sys.executable, "-c", code, str(theirs.fileno()), str(threads)],
+                                        pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL)
+        theirs.close()
+        self.conn = Connection(ours.detach())
         self.created = time.monotonic()
         self.ready = False
 
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def exitcode(self) -> int | None:
+        return self.process.poll()
+
     def check_ready(self) -> bool:
         """Whether the worker has booted (reads its "ready" message; call with the run's lock)."""
-        if not self.ready and self.conn.poll(0):
-            msg = self.conn.recv()
-            self.ready = bool(msg) and msg[0] == "ready"
+        try:
+            if not self.ready and self.conn.poll(0):
+                msg = _recv(self.conn)
+                self.ready = bool(msg) and msg[0] == "ready"
+        except (EOFError, OSError):
+            return False
         return self.ready
 
     def alive(self) -> bool:
-        return self.process.is_alive()
+        return self.process.poll() is None
+
+    def join(self, timeout: float | None = None):
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def kill(self):
+        if self.alive():
+            self.process.kill()
 
     def end(self, timeout: float = 2.0):
         try:
             self.conn.close()
         except OSError:
             pass
-        self.process.join(timeout)
-        if self.process.is_alive():
+        self.join(timeout)
+        if self.alive():
             self.process.kill()
-            self.process.join(timeout)
+            self.join(timeout)
 
 
 # ---------------------------------------------------------------- a run, seen from the web process
@@ -161,7 +211,7 @@ class LocalRun:
     def _send_spec(self):
         with self._lock:
             try:
-                self._worker.conn.send(("run", self.spec))
+                _send(self._worker.conn, ("run", self.spec))
             except (OSError, ValueError):
                 self._die()
             self._sent.set()
@@ -174,24 +224,24 @@ class LocalRun:
         """One request/answer over the pipe (lock held). None: no answer in time but alive."""
         conn = self._worker.conn
         try:
-            conn.send((cmd, arg))
+            _send(conn, (cmd, arg))
             end = time.monotonic() + timeout
             while not conn.poll(0.1):
                 if not self._worker.alive():
                     raise _Dead
                 if time.monotonic() > end:
                     return None
-            return conn.recv()
+            return _recv(conn)
         except (EOFError, OSError, BrokenPipeError, ValueError) as exc:
             raise _Dead from exc
 
     def _die(self):
         """The worker went away mid-run: one sentence, the last known state, a freed place."""
-        proc = self._worker.process
-        proc.join(1.0)
-        self.error = worker_died_sentence(proc.exitcode)
+        worker = self._worker
+        worker.join(1.0)
+        self.error = worker_died_sentence(worker.exitcode)
         self._final = dead_snapshot(self._last, self.spec.config, self.error, self.spec.label)
-        log.warning("training worker %s died (exit code %s)", proc.pid, proc.exitcode)
+        log.warning("training worker %s died (exit code %s)", worker.pid, worker.exitcode)
         self._release()
 
     def _release(self):
@@ -260,7 +310,7 @@ class LocalRun:
 
     def kill(self):
         """Tests and benchmarks: end the worker process the hard way (as the OOM killer would)."""
-        self._worker.process.kill()
+        self._worker.kill()
 
 
 # ---------------------------------------------------------------- the backend
@@ -277,14 +327,13 @@ class LocalBackend:
         # worker that is already up (booting takes seconds), at the price of an idle process's memory.
         self._target = self.workers + max(0, spares)
         self.note = ""
-        self._ctx = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
         self._closed = False
         if prestart:
             for _ in range(self._target):
-                self._idle.append(_Worker(self._ctx, threads))
+                self._idle.append(_Worker(threads))
         _live.add(self)
 
     def start(self, spec: RunSpec) -> LocalRun:
@@ -299,7 +348,7 @@ class LocalBackend:
             if worker is not None:
                 self._idle.remove(worker)
             else:
-                worker = _Worker(self._ctx, self.threads)
+                worker = _Worker(self.threads)
             self._busy.add(worker)
             self._refill()
         return LocalRun(self, worker, spec)
@@ -307,7 +356,7 @@ class LocalBackend:
     def _refill(self):
         """Boot workers until idle + busy is the target again (lock held)."""
         while not self._closed and len(self._idle) + len(self._busy) < self._target:
-            self._idle.append(_Worker(self._ctx, self.threads))
+            self._idle.append(_Worker(self.threads))
 
     def _release(self, worker: _Worker):
         """A run has ended: retire its worker (its memory goes back) and boot a fresh one."""
@@ -319,7 +368,7 @@ class LocalBackend:
     def pids(self) -> dict[str, list[int]]:
         """Process ids of the idle and busy workers (tests, benchmarks)."""
         with self._lock:
-            return {"idle": [w.process.pid for w in self._idle], "busy": [w.process.pid for w in self._busy]}
+            return {"idle": [w.pid for w in self._idle], "busy": [w.pid for w in self._busy]}
 
     def close(self) -> None:
         with self._lock:
@@ -328,7 +377,7 @@ class LocalBackend:
             self._idle, self._busy = [], set()
         for w in workers:
             try:
-                w.conn.send(("exit", None))
+                _send(w.conn, ("exit", None))
             except (OSError, ValueError):
                 pass
         for w in workers:

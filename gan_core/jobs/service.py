@@ -102,6 +102,7 @@ class Handle:
         self._generator = None
         self._stop_reason = ""
         self._cap_stop_sent = False
+        self._cap_used: float | None = None
         self._gone_since: float | None = None
         self._done = threading.Event()
 
@@ -109,7 +110,10 @@ class Handle:
 
     @property
     def max_seconds(self) -> float | None:
-        """The cap that applies to this run now (it shrinks while others wait)."""
+        """The cap that applies to this run now (it shrinks while others wait); the one that
+        stopped it, once it has."""
+        if self._cap_used is not None:
+            return self._cap_used
         return self.service.cap_for(self)
 
     @property
@@ -325,6 +329,7 @@ class JobService:
             cap = self.cap_for(h)
             if snap.status == "running" and snap.elapsed > cap and not h._cap_stop_sent:
                 h._cap_stop_sent = True
+                h._cap_used = cap
                 h._stop_reason = h._stop_reason or "time limit"
                 h.run.stop(f"the {format_duration(cap)} time limit for one run was reached")
             if self._gone(h, now) and not h._stop_reason:

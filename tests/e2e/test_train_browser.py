@@ -3,8 +3,9 @@
 Starts `streamlit run app.py` on a free port for this module, shrinks the model
 with the keyboard (as a user would), clicks "Start training", watches the
 progress bar move by itself and a sample grid appear, then clicks "Stop".
-A second test checks the one-training-per-server rule across two browsers and
-that closing the training browser frees the server.
+A second test checks the queue across two browsers (one worker): both press Start
+within a second, one trains, the other shows its place in line and starts by itself
+when the first run ends.
 
 Skips cleanly when playwright or chromium is missing (`apt-get install -y chromium`).
 Set GAN_PLAYGROUND_SCREENSHOTS=DIR to save a mid-run screenshot as DIR/train.png.
@@ -21,7 +22,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 from streamlit_server import WAIT_MS, settle  # noqa: E402
 
 GRACE_S = 2       # the server's disconnect grace period in this test (production: 5 s)
-APP_ENV = dict(GAN_PLAYGROUND_TEST="1", GAN_PLAYGROUND_DISCONNECT_GRACE_S=str(GRACE_S))
+APP_ENV = dict(GAN_PLAYGROUND_TEST="1", GAN_PLAYGROUND_DISCONNECT_GRACE_S=str(GRACE_S),
+               GAN_PLAYGROUND_WORKERS="1")
 VIEWPORT = {"width": 1400, "height": 1500}
 
 
@@ -114,18 +116,35 @@ def test_start_watch_the_progress_and_grid_then_stop(new_page, app_url):
     assert model.image_size == 32 and generator.conv_dim == 8
 
 
-def test_second_browser_waits_and_closing_the_first_frees_the_server(new_page, app_url):
+def test_two_browsers_press_start_together_one_trains_the_other_waits_then_starts_by_itself(new_page, app_url):
     expect = sync_api.expect
-    a = open_train_page(new_page, app_url)
-    make_it_small(a)
-    press_slider(a, "Sample grid every", "End")               # no grids needed here
+    a, b = open_train_page(new_page, app_url), open_train_page(new_page, app_url)
+    for page in (a, b):
+        make_it_small(page)
+        press_slider(page, "Sample grid every", "End")           # no grids needed here
     a.locator(".st-key-start button").click()
-    wait_for_step_above(a, 0)
-    b = new_page()
-    b.goto(app_url + "/Train")
-    expect(b.get_by_text("Another training is running on this server")).to_be_visible(timeout=WAIT_MS)
-    expect(b.locator(".st-key-start button")).to_be_disabled()
-    a.context.close()                                         # the trainer's tab goes away
-    # Its worker notices within the grace period and stops; B's banner re-enables Start.
-    expect(b.locator(".st-key-start button")).to_be_enabled(timeout=WAIT_MS)
-    expect(b.get_by_text("Another training is running on this server")).to_have_count(0)
+    b.locator(".st-key-start button").click()                     # within a second of A
+    in_line = re.compile(r"1st in line")
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while True:                                                   # whoever the server served second waits
+        if b.get_by_text(in_line).count():
+            first, second = a, b
+            break
+        if a.get_by_text(in_line).count():
+            first, second = b, a
+            break
+        assert time.monotonic() < deadline, "neither page shows a place in line"
+        a.wait_for_timeout(200)
+    expect(second.get_by_text(re.compile(r"1st in line(, about \d)?"))).to_be_visible(timeout=WAIT_MS)
+    expect(second.locator(".st-key-stop button")).to_have_text("Leave the line")
+    expect(second.get_by_text(re.compile(r"1 worker\(s\): 1 training now, 1 waiting"))).to_be_visible(
+        timeout=WAIT_MS)
+    wait_for_step_above(first, 0)
+    first.locator(".st-key-stop button").click()
+    expect(first.get_by_text(re.compile(r"Training stopped at step \d+"))).to_be_visible(timeout=WAIT_MS)
+    # nobody touches the second page: its run starts by itself on the freed worker
+    wait_for_step_above(second, 0)
+    expect(second.get_by_text(in_line)).to_have_count(0)
+    expect(second.locator(".st-key-stop button")).to_have_text("Stop")
+    second.locator(".st-key-stop button").click()
+    expect(second.get_by_text(re.compile(r"Training stopped at step \d+"))).to_be_visible(timeout=WAIT_MS)

@@ -28,13 +28,6 @@ def duration(seconds: float | None) -> str:
     return t("train.duration.h", h=hours, m=m)
 
 
-def busy_message(status) -> str:
-    """gan_core.jobs.SlotStatus.message: someone else's run holds the server."""
-    left = (t("train.busy_unknown") if status.seconds_left is None
-            else t("train.busy_left", duration=duration(status.seconds_left)))
-    return t("train.busy", left=left)
-
-
 def stop_reason(reason: str, max_seconds: float | None) -> str:
     """The job's stop reasons (gan_core.jobs.TrainingJob and this page's Stop button)."""
     if reason == "stopped by you":
@@ -43,6 +36,8 @@ def stop_reason(reason: str, max_seconds: float | None) -> str:
         return t("train.stop_reasons.tab_closed")
     if "time limit" in reason:
         return t("train.stop_reasons.time_limit", duration=duration(max_seconds))
+    if reason == "the server shut down":
+        return t("queue.server_down")
     return reason
 
 
@@ -83,6 +78,8 @@ def error_message(snap) -> str:
     """A failed run in one sentence. A ValueError's text is gan_core's own, in English."""
     if snap.error_kind == "memory":
         return t("train.error_memory")
+    if snap.error_kind == "worker":      # the worker process / Ray actor died (gan_core.jobs.backends)
+        return t("queue.worker_died", detail=snap.error)
     if snap.error_kind == "unknown":
         return t("train.error_unknown")
     if snap.error_kind == "crash":

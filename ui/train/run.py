@@ -1,8 +1,8 @@
 """The Train page's run: start and stop, the live panel, keeping a finished run and comparing two.
 
-The run itself trains in a worker thread (gan_core.jobs.TrainingJob), one per
-server; these functions start it, stop it and draw its snapshots. Each draws
-one section of the page, in page order.
+The run waits in the server's queue and trains on a worker (gan_core.jobs.JobService,
+ui/train/queue.py); these functions submit it, stop or cancel it and draw its snapshots.
+Each draws one section of the page, in page order.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import streamlit as st
 
 from gan_core.device import device_name
 from gan_core.jobs import (
+    AlreadyInLine,
     TrainingJob,
-    TrainingSlot,
     checkpoint_zip,
     model_info_for,
     timeline_gif,
@@ -23,32 +23,40 @@ from ui.handoff import KeptRun, keep_run, kept_runs
 from ui.i18n import t
 from ui.train import charts
 from ui.train import messages as msg
+from ui.train import queue
 from ui.train.settings import fix_penalty_batch_norm, health_text, loss_formula, warnings_for
 
 KEPT_RUNS = 2          # finished runs kept for downloads and comparison; a pinned baseline is kept separately
 
 
-@st.cache_resource(show_spinner=False)
-def training_slot() -> TrainingSlot:
-    """One per server process, shared by every session: at most one training at a time."""
-    return TrainingSlot()
-
-
 # ---------------------------------------------------------------- start / stop
 
-def start_job(config, data, slot, bound):
-    """Start's callback. The worker builds the Trainer, so a downloadable set is loaded there
-    (through gan_core.data.registry) while the page stays responsive."""
+def start_job(config, data, service, bound, link=None):
+    """Start's callback: join the server's queue (the worker loads a registry dataset itself;
+    uploaded images travel with the run). The class link is enforced here, on the server."""
     ss = st.session_state
-    ss["train_busy"] = False
     ss["train_notice"] = None
     n = ss.get("train_run_count", 0) + 1
-    job = TrainingJob(config, data.images, slot=slot, label=msg.run_label(config, n),
-                      is_alive=session_is_connected(), max_seconds=bound.max_seconds)
-    started = job.run_inline() if ss.get("sync_training") else job.start()
-    if not started:
-        ss["train_busy"] = True          # keep this session's previous run on screen
-        return
+    images = data.images
+    cap = bound.max_seconds
+    if link is not None:
+        config = link.enforce(config)
+        cap = link.cap_s(bound.max_seconds)
+        if "dataset" in link.locked:
+            images = None
+    label = msg.run_label(config, n)
+    if ss.get("sync_training"):      # tests: train inline, no queue
+        job = TrainingJob(config, images, label=label, max_seconds=cap)
+        job.run_inline()
+    else:
+        try:
+            job = service.submit(config, images, owner=queue.owner_id(), label=label,
+                                 max_seconds=cap if cap != bound.max_seconds else None,
+                                 is_alive=session_is_connected())
+        except AlreadyInLine:
+            ss["train_notice"] = t("queue.already")
+            return
+    ss["train_prev_job"] = ss.get("train_job")
     ss["train_run_count"] = n
     ss["train_job"] = job
 
@@ -58,25 +66,32 @@ def stop_job():
     job = ss.get("train_job")
     if job is None or not job.running:
         ss["train_notice"] = t("train.nothing_to_stop")
+    elif getattr(job, "queued", False):       # Cancel while waiting: back to the previous run
+        job.cancel()
+        ss["train_job"] = ss.pop("train_prev_job", None)
+        ss["train_run_count"] = max(0, ss.get("train_run_count", 1) - 1)
+        ss["train_notice"] = t("queue.cancelled")
     elif not job.stop("stopped by you"):
         ss["train_notice"] = t("train.already_stopping")
 
 
-def controls(config, data, slot, bound, device: str, job, running: bool):
-    """Start, Stop, and what the run will be. Returns the slot's status as this session sees it."""
-    other = slot.status(for_job=job)
+def controls(config, data, service, bound, device: str, job, running: bool, link=None):
+    """Start, Stop (Leave the line while waiting), and what the run will be."""
     b1, b2, b3 = st.columns([1, 1, 3])
-    b1.button(t("train.start"), key="start", type="primary", on_click=start_job, args=(config, data, slot, bound),
-              disabled=running or other.busy or config is None or not data.ready)
+    b1.button(t("train.start"), key="start", type="primary", on_click=start_job,
+              args=(config, data, service, bound, link),
+              disabled=running or config is None or not data.ready)
+    queued = running and getattr(job, "queued", False)
     stopping = running and job.stopping
-    b2.button(t("train.stopping") if stopping else t("train.stop"), key="stop", on_click=stop_job,
-              disabled=not running or stopping)
+    label = t("queue.cancel") if queued else t("train.stopping") if stopping else t("train.stop")
+    b2.button(label, key="stop", on_click=stop_job, disabled=not running or stopping)
     if config is not None and not running and data.ready:
+        cap = link.cap_s(bound.max_seconds) if link is not None else bound.max_seconds
         b3.caption(t("train.plan", iterations=config.iterations, batch=config.batch_size, n=data.n_images or "?")
-                   + " " + t("harden.time_cap", minutes=f"{bound.max_seconds / 60:g}") + " "
+                   + " " + t("harden.time_cap", minutes=f"{cap / 60:g}") + " "
                    + t("presets.device_gpu" if device.startswith("cuda") else "presets.device_cpu",
                        name=device_name(device)))
-    return other
+    queue.server_line(service)
 
 
 def notes(config, config_error: str, data, running: bool):
@@ -94,25 +109,6 @@ def notes(config, config_error: str, data, running: bool):
     if ss.get("train_notice"):
         st.toast(ss["train_notice"])
         ss["train_notice"] = None
-
-
-def busy_notice(other, slot):
-    """Someone else's run holds the server: say so, count down, and re-enable Start when it ends."""
-    ss = st.session_state
-
-    @st.fragment(run_every=2 if other.busy else None)
-    def busy_banner(polling: bool):
-        status = slot.status(for_job=ss.get("train_job"))
-        if status.busy:
-            st.warning(msg.busy_message(status))
-        elif polling:
-            st.rerun()
-
-    if other.busy:
-        busy_banner(True)
-    elif ss.get("train_busy"):
-        st.warning(t("train.busy_ended"))
-    ss["train_busy"] = False
 
 
 # ---------------------------------------------------------------- the live panel
@@ -168,17 +164,24 @@ def live_panel(job, running: bool):
     # the grid every second (three plotly specs per update: their cost comes out of
     # the training thread's CPU share, and grids only change every N iterations).
     @st.fragment(run_every=0.5 if running else None)
-    def live_status(polling: bool):
+    def live_status(polling: bool, was_queued: bool):
         job = ss["train_job"]
         snap = job.snapshot()
+        if snap.status == "queued":
+            queue.queued_panel(snap)
+            return
         progress(snap, job)
         show_status(snap, job)
-        if polling and snap.finished:
-            st.rerun()   # once, on the transition: the full rerun redraws buttons and stops both timers
+        if polling and (snap.finished or was_queued):
+            # once, on a transition: the full rerun redraws the buttons (Leave the line -> Stop)
+            # and, at the end, stops both timers
+            st.rerun()
 
     @st.fragment(run_every=1.0 if running else None)
     def live_charts():
         snap = ss["train_job"].snapshot()
+        if snap.status == "queued":
+            return
         left, right = st.columns([3, 2])
         with left:
             runs = [(snap.label, snap.curves)]
@@ -190,7 +193,7 @@ def live_panel(job, running: bool):
                 st.plotly_chart(charts.metrics_figure(snap.metrics, snap.swd_floor), key="metrics_chart")
 
     if job is not None:
-        live_status(running)
+        live_status(running, running and getattr(job, "queued", False))
         live_charts()
         with st.expander(t("train.read_curves")):
             st.latex(loss_formula(job.config.loss))

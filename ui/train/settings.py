@@ -1,7 +1,7 @@
 """The Train page's settings: presets, the control widgets, and the TrainConfig they describe.
 
-The training itself runs in gan_core.jobs (a worker thread per run, one run per
-server). Pure helpers (config_from_values, values_from_config, warnings_for)
+The training itself runs in gan_core.jobs (a queue shared by the server's sessions in
+front of worker processes or Ray actors). Pure helpers (config_from_values, values_from_config, warnings_for)
 take plain values so they can be tested without a running page. The rest of
 the page's logic: ui/train/data.py (dataset menu, uploads), ui/train/run.py
 (start/stop, the live panel, keeping and comparing runs), ui/train/charts.py
@@ -61,7 +61,7 @@ class Bounds:
 
 
 def max_train_minutes(cloud: bool) -> float:
-    """Wall-clock cap of one run: the server has one training slot, so no visitor may hold it
+    """Wall-clock cap of one run: the workers are shared through a queue, so no visitor may hold one
     for hours (the largest local settings would take 15+ h). GAN_PLAYGROUND_MAX_TRAIN_MINUTES
     overrides it (a dedicated machine can allow more)."""
     default = 15.0 if cloud else 60.0
@@ -313,44 +313,48 @@ def mark_custom():
 
 # ---------------------------------------------------------------- the settings panel
 
-def settings_panel(running: bool, device: str, bound: Bounds) -> DataChoice:
-    """The sidebar: preset, data, then every setting (widget keys: FIELDS). Returns the DataChoice."""
-    preset_picker(running, device)
-    data = choose_data(running, on_change=mark_custom)
-    kw = dict(disabled=running, on_change=mark_custom, persist_state="session")
-    st.selectbox(t("train.loss"), LOSSES, format_func=loss_labels(), key="tr_loss", **kw,
+def settings_panel(running: bool, device: str, bound: Bounds, locked=frozenset()) -> DataChoice:
+    """The sidebar: preset, data, then every setting (widget keys: FIELDS). Returns the DataChoice.
+    `locked`: widget keys a class link fixes (drawn disabled; ui/train/queue.py enforces them)."""
+    preset_picker(running or "tr_preset" in locked or set(FIELDS) <= set(locked), device)
+    data = choose_data(running or "tr_dataset" in locked, on_change=mark_custom)
+
+    def kw(key):
+        return dict(key=key, disabled=running or key in locked, on_change=mark_custom, persist_state="session")
+
+    st.selectbox(t("train.loss"), LOSSES, format_func=loss_labels(), **kw("tr_loss"),
                  help=t("train.loss_help"))
-    st.select_slider(t("train.lr"), LR_OPTIONS, format_func=format_lr, key="tr_lr", **kw, help=t("train.lr_help"))
+    st.select_slider(t("train.lr"), LR_OPTIONS, format_func=format_lr, **kw("tr_lr"), help=t("train.lr_help"))
     c1, c2 = st.columns(2)
-    c1.select_slider("beta1", (0.0, 0.5, 0.9), key="tr_beta1", **kw, help=t("train.beta1_help"))
-    c2.select_slider("beta2", (0.9, 0.99, 0.999), key="tr_beta2", **kw)
-    st.toggle(t("train.sn"), key="tr_spectral_norm", **kw, help=t("train.sn_help"))
-    st.slider(t("train.d_steps"), 1, 5, key="tr_d_train_iters", **kw, help=t("train.d_steps_help"))
+    c1.select_slider("beta1", (0.0, 0.5, 0.9), **kw("tr_beta1"), help=t("train.beta1_help"))
+    c2.select_slider("beta2", (0.9, 0.99, 0.999), **kw("tr_beta2"))
+    st.toggle(t("train.sn"), **kw("tr_spectral_norm"), help=t("train.sn_help"))
+    st.slider(t("train.d_steps"), 1, 5, **kw("tr_d_train_iters"), help=t("train.d_steps_help"))
     batches = [b for b in BATCH_OPTIONS if b <= bound.max_batch]
-    st.select_slider(t("train.batch"), batches, key="tr_batch_size", **kw)
+    st.select_slider(t("train.batch"), batches, **kw("tr_batch_size"))
     c1, c2 = st.columns(2)
-    c1.select_slider(t("train.noise"), NOISE_OPTIONS, key="tr_noise_size", **kw, help=t("train.noise_help"))
-    c2.select_slider("conv_dim", [c for c in CONV_DIM_OPTIONS if c <= bound.max_conv_dim], key="tr_conv_dim",
-                     **kw, help=t("train.conv_dim_help"))
-    st.number_input(t("train.iterations"), 10, bound.max_iterations, step=50, key="tr_iterations", **kw)
+    c1.select_slider(t("train.noise"), NOISE_OPTIONS, **kw("tr_noise_size"), help=t("train.noise_help"))
+    c2.select_slider("conv_dim", [c for c in CONV_DIM_OPTIONS if c <= bound.max_conv_dim], **kw("tr_conv_dim"),
+                     help=t("train.conv_dim_help"))
+    st.number_input(t("train.iterations"), 10, bound.max_iterations, step=50, **kw("tr_iterations"))
     c1, c2 = st.columns(2)
-    c1.select_slider(t("train.sample_every"), SAMPLE_EVERY_OPTIONS, key="tr_sample_every", **kw,
+    c1.select_slider(t("train.sample_every"), SAMPLE_EVERY_OPTIONS, **kw("tr_sample_every"),
                      help=t("train.sample_every_help"))
-    c2.number_input(t("train.seed"), 0, 2**31 - 1, key="tr_seed", **kw)
+    c2.number_input(t("train.seed"), 0, 2**31 - 1, **kw("tr_seed"))
     off = t("train.ema_off")
     st.select_slider(t("train.ema"), EMA_OPTIONS, format_func=lambda v: f"{v:g}" if v else off,
-                     key="tr_ema", **kw, help=t("train.ema_help"))
-    st.selectbox(t("formula.optimizer"), OPTIMIZERS, format_func=labels("formula.optimizers"), key="tr_optimizer",
-                 **kw, help=t("formula.optimizer_help"))
+                     **kw("tr_ema"), help=t("train.ema_help"))
+    st.selectbox(t("formula.optimizer"), OPTIMIZERS, format_func=labels("formula.optimizers"),
+                 **kw("tr_optimizer"), help=t("formula.optimizer_help"))
     r1_off = t("formula.r1_off")
-    st.select_slider(t("formula.r1"), R1_OPTIONS, format_func=lambda v: f"{v:g}" if v else r1_off, key="tr_r1",
-                     **kw, help=t("formula.r1_help"))
+    st.select_slider(t("formula.r1"), R1_OPTIONS, format_func=lambda v: f"{v:g}" if v else r1_off,
+                     **kw("tr_r1"), help=t("formula.r1_help"))
     with st.expander(t("train.more_d")):
         same = t("train.lr_d_same")
-        st.select_slider(t("train.lr_d"), LR_D_OPTIONS, key="tr_lr_d", **kw, help=t("train.lr_d_help"),
+        st.select_slider(t("train.lr_d"), LR_D_OPTIONS, **kw("tr_lr_d"), help=t("train.lr_d_help"),
                          format_func=lambda v: same if v == SAME_AS_G else format_lr(v))
-        st.toggle(t("train.d_bn"), key="tr_d_batch_norm", **kw, help=t("train.d_bn_help"))
-        st.radio(t("train.d_act"), ("relu", "leaky"), key="tr_d_activation", horizontal=True, **kw,
+        st.toggle(t("train.d_bn"), **kw("tr_d_batch_norm"), help=t("train.d_bn_help"))
+        st.radio(t("train.d_act"), ("relu", "leaky"), horizontal=True, **kw("tr_d_activation"),
                  format_func=labels("train.d_acts"))
     return data
 
