@@ -5,6 +5,9 @@ import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GAN_PLAYGROUND_TEST", "1")
+# Ray (tests/test_ray_backend.py) keeps every address on 127.0.0.1 instead of the machine's network
+# address; read when ray is first imported, whichever test imports it.
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 # The app hides exception details from visitors (.streamlit/config.toml); tests want them, so a
 # failing AppTest or browser test prints its traceback. Environment variables override config.toml.
 os.environ.setdefault("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "full")
