@@ -62,3 +62,4 @@ run.live_panel(job, running)
 
 latest, runs = run.keep_panel(job)
 run.compare_panel(latest, runs, running)
+run.memorisation_panel(latest, data)

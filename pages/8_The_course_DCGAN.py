@@ -6,7 +6,7 @@ from gan_core import theory
 from ui import handoff, i18n
 from ui.common import page_setup
 from ui.i18n import t
-from ui.theory import course
+from ui.theory import course, metrics
 from ui.theory.derivations import derivation
 from ui.theory.quiz import quiz
 
@@ -71,6 +71,7 @@ st.markdown(t("course.eval"))
 st.latex(r"\mathrm{FID} = \|\mu_r - \mu_g\|^2 + \operatorname{Tr}\big(\Sigma_r + \Sigma_g - 2(\Sigma_r \Sigma_g)^{1/2}\big)"
          r"\qquad \mathrm{SWD}(A, B) = \mathbb{E}_{\omega \sim U(S^{d-1})}\, W_1\big(\omega^{\top}\! A,\ \omega^{\top}\! B\big)")
 st.warning(t("course.eval_blind"))
+metrics.metrics_lab()
 
 st.header(t("course.open_h"))
 st.markdown(t("course.open"))

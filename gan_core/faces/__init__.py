@@ -4,6 +4,7 @@
 * photo.py: a photo decoded within bounds (notes for animated, black-and-white, small ones), the face
   found (frontal, then profile and its mirror image) and cropped like the training photos.
 * encoder.py: the image -> z encoder, trained on generated pairs.
+* scores.py: precision and recall of the face generator vs truncation, in the attribute model's features.
 * inversion.py: `invert`, inversion (encoder + refinement) and what the generator could not reproduce.
 """
 
@@ -17,6 +18,8 @@ from .photo import (DETECTORS, FRAME_DY, FRAME_SCALE, MAX_PHOTO_ASPECT, MAX_PHOT
                     decode_photo, detector_name, find_face)
 from .encoder import (Encoder, EncoderConfig, first_layer, load_encoder, render_pairs, save_encoder,
                       train_encoder)
+from .scores import (PSIS, REAL_FEATURES, TruncationRow, generated_features, load_real_features,
+                     truncation_sweep)
 from .inversion import (REGIONS, Inversion, InvertConfig, Residual, default_encoder,
                         describe_residual, difference_image, edit, invert, invert_batch,
                         laplacian_pyramid, psnr, pyramid_l1, render)
@@ -30,5 +33,7 @@ __all__ = [
     "FRAME_SCALE", "FRAME_DY", "FaceBox", "DETECTORS", "NOTE_KEYS", "detector_name", "find_face", "crop_face", "Encoder",
     "EncoderConfig", "render_pairs", "first_layer", "train_encoder", "save_encoder", "load_encoder",
     "InvertConfig", "Inversion", "render", "laplacian_pyramid", "pyramid_l1", "psnr", "default_encoder",
-    "invert_batch", "invert", "edit", "difference_image", "REGIONS", "Residual", "describe_residual"
+    "invert_batch", "invert", "edit", "difference_image", "REGIONS", "Residual", "describe_residual",
+    "PSIS", "REAL_FEATURES", "TruncationRow",
+    "generated_features", "load_real_features", "truncation_sweep"
 ]

@@ -55,6 +55,24 @@ class AttributeNet(nn.Module):
         return self.head(x.mean(dim=(2, 3)))
 
     @torch.inference_mode()
+    def embed(self, images, batch_size: int = 256) -> torch.Tensor:
+        """uint8 images (N, 3, H, W) -> (N, 8 * width) float32: the pooled features the head reads
+        (the penultimate layer), a feature space for precision and recall (gan_core.faces.scores)."""
+        images = torch.as_tensor(images)
+        if images.dtype != torch.uint8 or images.ndim != 4 or images.shape[1] != 3:
+            raise ValueError(f"embed needs uint8 images (N, 3, H, W), got {images.dtype} {tuple(images.shape)}")
+        was_training = self.training
+        self.eval()
+        out = []
+        for chunk in images.split(batch_size):
+            x = chunk.float().div(127.5).sub(1.0)
+            if x.shape[-1] != self.image_size or x.shape[-2] != self.image_size:
+                x = F.interpolate(x, size=(self.image_size, self.image_size), mode="area")
+            out.append(self.features(x).mean(dim=(2, 3)))
+        self.train(was_training)
+        return torch.cat(out)
+
+    @torch.inference_mode()
     def predict(self, images, batch_size: int = 256) -> dict[str, torch.Tensor]:
         """uint8 images (N, 3, H, W) -> {"age": years (N,), "female": probabilities (N,)}.
 

@@ -7,13 +7,15 @@
 * ray_backend.py: the `ray` backend, each training a Ray actor on a cluster (optional install,
   requirements-cluster.txt; not imported here, so gan_core imports without Ray).
 * series.py: bounded loss curves and the timeline of sample grids.
-* results.py: what a finished run hands on (a frozen generator, a checkpoint zip, a GIF).
+* results.py: what a finished run hands on (a frozen generator, a checkpoint zip, a GIF, the
+  memorisation check).
 """
 
 from .series import Series, Thinned, Timeline
 from .job import (DEFAULT_GRACE_S, FINAL, GRACE_ENV, LIVENESS_EVERY_S, MEASURE_BUDGET, Snapshot,
                   TrainingJob, describe_error, disconnect_grace_s, error_kind, format_duration)
-from .results import checkpoint_zip, model_info_for, timeline_gif, trained_copy
+from .results import (Memorisation, checkpoint_zip, memorisation_check, model_info_for, timeline_gif,
+                      trained_copy)
 from .backends import Backend, BackendUnavailable, Run, RunSpec
 from .local_backend import LocalBackend, default_workers
 from .service import AlreadyInLine, BackendChoice, CapRule, Handle, JobService, QueueStatus, make_backend
@@ -22,6 +24,7 @@ __all__ = [
     "Thinned", "Series", "Timeline", "FINAL", "GRACE_ENV", "DEFAULT_GRACE_S", "LIVENESS_EVERY_S",
     "MEASURE_BUDGET", "disconnect_grace_s", "Snapshot", "format_duration", "error_kind", "describe_error",
     "TrainingJob", "trained_copy", "checkpoint_zip", "timeline_gif",
-    "model_info_for", "Backend", "BackendUnavailable", "Run", "RunSpec", "LocalBackend", "default_workers",
+    "model_info_for", "Memorisation", "memorisation_check", "Backend", "BackendUnavailable", "Run", "RunSpec",
+    "LocalBackend", "default_workers",
     "AlreadyInLine", "BackendChoice", "CapRule", "Handle", "JobService", "QueueStatus", "make_backend"
 ]

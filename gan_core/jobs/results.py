@@ -1,11 +1,13 @@
 """What a finished run hands on: a frozen copy of its generator, a checkpoint zip, the timeline
-as a GIF, and the ModelInfo the Playground expects.
+as a GIF, the ModelInfo the Playground expects, and its memorisation check (each sample beside
+its closest training image).
 """
 
 from __future__ import annotations
 
 import copy
 import tempfile
+from dataclasses import dataclass
 
 import torch
 
@@ -51,3 +53,38 @@ def model_info_for(generator, config: TrainConfig, name: str, iterations_trained
     return ModelInfo(name=name, source="trained in this browser session", architecture="dcgan",
                      noise_size=generator.noise_size, image_size=generator.image_size, config=cfg,
                      card=f"Trained on the Train page: `{config.cli_command()}`", licence="")
+
+
+# ---------------------------------------------------------------- does it copy its training images?
+
+MEMO_SAMPLES = 8
+MEMO_FLOOR_IMAGES = 1000     # the training set's own nearest-neighbour distance, on at most this many
+
+
+@dataclass
+class Memorisation:
+    """Each generated sample beside its closest training image (uint8 (n, 3, S, S) both), the RMS pixel
+    distances (0-255), and for scale the training images' distance to their closest other one."""
+
+    samples: torch.Tensor
+    nearest: torch.Tensor
+    distances: list[float]
+    training_floor: float
+
+
+@torch.inference_mode()
+def memorisation_check(generator, reference: torch.Tensor, n: int = MEMO_SAMPLES, seed: int = 0) -> Memorisation:
+    """The memorisation check of a finished run (gan_core.metrics.nearest_training, one home):
+    n samples from fixed seeds, each with its nearest training image."""
+    from ..data.pixels import to_uint8
+    from ..metrics import nearest_training, training_nn_distance
+
+    generator.eval()
+    device = next(generator.parameters()).device
+    z = torch.randn(n, generator.noise_size, generator=torch.Generator().manual_seed(seed)).to(device)
+    samples = to_uint8(generator(z)).cpu()
+    idx, dist = nearest_training(samples, reference)
+    floor_set = reference[torch.randperm(len(reference), generator=torch.Generator().manual_seed(seed))
+                          [:MEMO_FLOOR_IMAGES]]
+    return Memorisation(samples, reference[torch.as_tensor(idx)], [float(d) for d in dist],
+                        training_nn_distance(floor_set))

@@ -202,6 +202,23 @@ def diversity(fake_uint8, real_uint8=None, *, max_images: int = 256, seed: int =
 # memorisation: the distance to the closest training image
 
 
+def nearest_training(images, reference, chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """(index of the closest `reference` image, its RMS pixel distance on the 0-255 scale) for each of `images`.
+
+    The memorisation check image by image: show each generated face beside the training photo it is
+    closest to. Pixel distance sees copies, not near-copies moved by a few pixels or recoloured.
+    """
+    a = torch.as_tensor(np.asarray(images)).reshape(len(images), -1).double()
+    b = torch.as_tensor(np.asarray(reference)).reshape(len(reference), -1).double()
+    best_d2, best_i = [], []
+    for part in a.split(chunk):
+        d2 = torch.cdist(part, b).pow(2) / a.shape[1]
+        values, idx = d2.min(dim=1)
+        best_d2.append(values)
+        best_i.append(idx)
+    return torch.cat(best_i).numpy(), torch.cat(best_d2).clamp_min(0).sqrt().numpy()
+
+
 def nearest_training_distance(images, reference) -> float:
     """Mean over `images` of the RMS pixel distance (0-255 scale) to the closest `reference` image.
 
@@ -209,10 +226,7 @@ def nearest_training_distance(images, reference) -> float:
     compare with the same number for the training images themselves (each against the others),
     see `training_nn_distance`.
     """
-    a = torch.as_tensor(np.asarray(images)).reshape(len(images), -1).double()
-    b = torch.as_tensor(np.asarray(reference)).reshape(len(reference), -1).double()
-    d2 = torch.cdist(a, b).pow(2) / a.shape[1]
-    return float(d2.min(dim=1).values.sqrt().mean())
+    return float(nearest_training(images, reference)[1].mean())
 
 
 def training_nn_distance(reference) -> float:

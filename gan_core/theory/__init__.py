@@ -7,6 +7,7 @@ numbers or arrays a page draws, small enough for a test to check against the pap
 * progressive.py: PGGAN's fade-in, level of detail, minibatch standard deviation.
 * course.py: LSGAN label codings, power iteration, the course DCGAN's layer table, SN.
 * toylab.py: the 2-D training lab (GAN Lab's views).
+* scoring.py: SWD per-set vs shared on a real set and its colour-shifted copies.
 * quiz.py: the quizzes' logic: option order per visitor, numeric answers (Persian digits too).
 """
 
@@ -26,6 +27,7 @@ from .course import (LayerRow, course_train_config, layer_table, lsgan_d_loss, l
                      power_iteration, spectral_norms_after_training, stable_train_config,
                      top_singular_value)
 from .quiz import check_number, correct_is_longest, option_order, parse_number
+from .scoring import SHIFTS, BlindSpotRow, colour_shift, swd_blind_spot
 from .toylab import (NON_MODE_RADIUS, PRESETS, TOY_DATASETS, Coverage, ToyLab, ToyLabConfig,
                      ToyLabView, arrow_segments)
 
@@ -42,6 +44,6 @@ __all__ = [
     "lod_view", "minibatch_stddev", "lsgan_d_loss", "lsgan_g_loss", "power_iteration", "top_singular_value",
     "LayerRow", "layer_table", "spectral_norms_after_training", "course_train_config",
     "stable_train_config", "TOY_DATASETS", "ToyLabConfig", "PRESETS", "Coverage", "ToyLabView",
-    "NON_MODE_RADIUS", "ToyLab", "arrow_segments",
+    "NON_MODE_RADIUS", "ToyLab", "arrow_segments", "SHIFTS", "BlindSpotRow", "colour_shift", "swd_blind_spot",
     "option_order", "parse_number", "check_number", "correct_is_longest",
 ]

@@ -6,4 +6,5 @@
 * quiz.py: the quiz every theory page ends with (options shuffled per visitor, numeric questions).
 * modes.py: mode-seeking vs mode-covering (one Gaussian fitted under four objectives) of What a GAN is.
 * derivations.py: the derivations a reader can unfold, one expander each.
+* metrics.py: the course page's metrics measured live (SWD per-set vs shared, precision and recall vs psi).
 """

@@ -14,6 +14,7 @@ from gan_core.jobs import (
     AlreadyInLine,
     TrainingJob,
     checkpoint_zip,
+    memorisation_check,
     model_info_for,
     timeline_gif,
     trained_copy,
@@ -307,3 +308,47 @@ def compare_panel(latest, runs, running: bool):
     if pinned is not None and st.button(t("train.unpin"), key="unpin"):
         ss["train_pinned"] = None
         st.rerun()
+
+
+# ---------------------------------------------------------------- does it copy its training images?
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _registered_images(name: str, image_size: int):
+    from gan_core.data import is_toy, load_dataset
+
+    return None if is_toy(name) else load_dataset(name, image_size)
+
+
+def training_images(config, data):
+    """The run's training images (uint8 tensor), or None where they cannot be had (a toy, a changed upload)."""
+    if data is not None and getattr(data, "images", None) is not None and data.name == config.dataset:
+        return data.images
+    try:
+        return _registered_images(config.dataset, config.image_size)
+    except Exception:       # a path or an upload that is gone, an offline download: no check, no error
+        return None
+
+
+def memorisation_panel(latest, data):
+    """For the latest finished run: each of 8 samples beside its closest training image, with distances."""
+    if latest is None or latest.snap.iteration <= 0:
+        return
+    reference = training_images(latest.config, data)
+    if reference is None or getattr(reference, "ndim", 0) != 4:
+        return
+    with st.expander(t("theorylab.memo.title")):
+        st.markdown(t("theorylab.memo.text"))
+        ss = st.session_state
+        if st.button(t("theorylab.memo.button"), key="memo_check"):
+            ss["memo_result"] = (latest.label, memorisation_check(latest.generator, reference))
+        result = ss.get("memo_result")
+        if not result or result[0] != latest.label:
+            return
+        memo = result[1]
+        cols = st.columns(len(memo.distances))
+        for col, sample, near, dist in zip(cols, memo.samples, memo.nearest, memo.distances):
+            col.image(sample.permute(1, 2, 0).numpy(), output_format="PNG", width=64)
+            col.image(near.permute(1, 2, 0).numpy(), output_format="PNG", width=64)
+            col.caption(f"{dist:.1f}")
+        st.caption(t("theorylab.memo.reading", low=min(memo.distances), mean=sum(memo.distances) / len(memo.distances),
+                     floor=memo.training_floor))
