@@ -42,9 +42,10 @@ RESULT_TIMEOUT_S = 60.0      # fetching the generator's weights at the end
 def default_workers(cores: int | None = None) -> int:
     """Worker processes for this machine: one per core, less one for the web server, at least 1.
 
-    Measured on the 2-core machine (bench/bench_classroom.py, docs/classroom.md): 2 workers give
-    more total iterations per second than 1, but server p95 per slider move goes past the target,
-    so 2 cores keep 1 worker by default (set GAN_PLAYGROUND_WORKERS=2 for a class)."""
+    Measured on the 2-core machine (bench/bench_classroom.py, docs/classroom.md, reduced runs):
+    2 workers gave 1.5x the total iterations per second of 1 with the cores shared, and the web
+    server needs a core of its own for its sessions, so 2 cores keep 1 worker by default
+    (GAN_PLAYGROUND_WORKERS=2 overrides it)."""
     cores = cores or os.cpu_count() or 1
     return max(1, cores - 1)
 
