@@ -74,13 +74,14 @@ def editor(running: bool) -> None:
         _load(ss.get("tr_loss", "lsgan"))
     with st.expander(t("formula.editor"), expanded=on):
         st.toggle(t("formula.use"), key="tr_formula_on", on_change=_on_toggle, disabled=running,
-                  help=t("formula.use_help"))
+                  help=t("formula.use_help"), persist_state="session")
         st.selectbox(t("formula.start_from"), list(BUILTIN_FORMULAS), format_func=labels("formula.starts"),
-                     key="tr_formula_start", on_change=_on_start, disabled=running or not on)
+                     key="tr_formula_start", on_change=_on_start, disabled=running or not on,
+                     persist_state="session")
         st.caption(t("formula.language", limit=MAX_LENGTH))
         for role, key in ROLES:
             st.text_input(t(f"formula.{role}_label"), key=key, max_chars=MAX_LENGTH, on_change=mark_custom,
-                          disabled=running or not on)
+                          disabled=running or not on, persist_state="session")
         for text in refusals(ss):
             st.error(text)
         st.caption(t("formula.keeps", loss=loss_labels()(ss.get("tr_loss", "lsgan"))))

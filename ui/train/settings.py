@@ -156,6 +156,7 @@ def values_from_config(config: dict) -> tuple[dict, list[str]]:
     values["tr_formula_on"] = bool(cfg.d_loss or cfg.g_loss)
     values["tr_d_formula"] = cfg.d_loss or start.d
     values["tr_g_formula"] = cfg.g_loss or start.g
+    values["tr_formula_start"] = cfg.loss
     return values, notes
 
 
