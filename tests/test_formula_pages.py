@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from gan_core.training import BUILTIN_FORMULAS, TrainConfig, Trainer
 from ui import handoff
 from ui.train import messages as msg
-from ui.train import run as train_run
+from ui.train import queue as train_queue
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN = str(ROOT / "pages" / "2_Train.py")
@@ -23,13 +23,13 @@ MINIMAX_G = BUILTIN_FORMULAS["minimax"].g
 
 
 @pytest.fixture(autouse=True)
-def fresh_slot():
+def fresh_service(monkeypatch):
+    """AppTests in one process share st.cache_resource: no run (nor worker) may leak into the next test."""
+    monkeypatch.setenv("GAN_PLAYGROUND_WORKERS", "1")
     st.cache_resource.clear()
     yield
-    job = train_run.training_slot().current()
-    if job is not None:
-        job.stop()
-        job.wait(30)
+    while train_queue.SERVICES:
+        train_queue.SERVICES.pop().close()
     st.cache_resource.clear()
 
 
