@@ -9,8 +9,8 @@ reaches a page it passes through here:
                            made visible as [U+202E]
     shorten(name, n)       a long name cut in the middle, so its extension stays visible
     quote(text, n)         neutral, cut short with an ellipsis, in quotes: what an error repeats
-    escape_markdown(text)  every ASCII punctuation mark backslash-escaped: no link, image,
-                           emphasis, HTML, entity, autolink or directive survives
+    escape_markdown(text)  every character that can start markup backslash-escaped: no link,
+                           image, emphasis, HTML, entity, autolink or directive survives
     plain_markdown(text)   neutral + escape_markdown: a whole sentence with a stranger's words in it
 
 `Sentence` is an English message plus the key and the values a page needs to say it in its own
@@ -20,7 +20,7 @@ The ui side (ui/plain.py) draws with these; nothing here knows Streamlit.
 
 from __future__ import annotations
 
-import string
+import re
 import unicodedata
 
 # Characters that change how the text around them is laid out while showing nothing themselves:
@@ -80,21 +80,25 @@ def quote(text, limit: int = VALUE_CHARS, middle: bool = False) -> str:
     return "'" + (shorten(text, limit) if middle else cut(text, limit)) + "'"
 
 
-_PUNCTUATION = frozenset(string.punctuation)
+# What can start a markdown construct in the middle of a line: the escape itself, code, emphasis,
+# strikethrough, links and images ([ ]), Streamlit's :color[...] directives (their [), HTML and
+# <autolinks>, entities (&#8238;), math ($), tables (|), headings (#), e-mail autolinks (@).
+# Each is backslash-escaped (CommonMark lets any ASCII punctuation be escaped, and shows it as itself).
+_SPECIAL = frozenset("\\`*_~[]<>&$|#@")
+# Bare-URL autolinks (GFM): "https://…" and "www.…" become links with no markup at all.
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(://)|(?<=www)(\.)")
+# At the very start of a message, a list item, quote or heading marker ("- x", "> x", "1. x").
+_BLOCK_START = re.compile(r"^(\s*\d*)([-+=>.)])")
 
 
 def escape_markdown(text) -> str:
-    """Every ASCII punctuation character backslash-escaped (CommonMark lets each be escaped and
-    then shows it as itself): links, images, emphasis, code, HTML, entities (&#8238;), tables,
-    math ($), Streamlit's :color[...] directives and bare-URL autolinks all stay text."""
-    text = str(text)
-    out = []
-    for ch in text:
-        if ch in _PUNCTUATION:
-            out.append("\\")
-        out.append(ch)
-    # A line break inside a message would start a new markdown block (a list, a heading ...).
-    return "".join(out).replace("\r", " ").replace("\n", " ")
+    """Text that shows as itself inside markdown: no link, image, emphasis, code, HTML, entity,
+    autolink, math, table, heading or Streamlit directive survives. A line break becomes a space
+    (it would start a new block). Ordinary punctuation (. , : ( ) ' !) is left as it is."""
+    text = str(text).replace("\r", " ").replace("\n", " ")
+    out = "".join("\\" + ch if ch in _SPECIAL else ch for ch in text)
+    out = _AUTOLINK.sub(lambda m: "\\" + m.group(0), out)
+    return _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), out, count=1)
 
 
 def plain_markdown(text) -> str:

@@ -15,6 +15,7 @@ page_setup(i18n.t("playground.page_title"), "🎚️")
 
 from gan_core import playground as pg  # noqa: E402  (after set_page_config)
 from gan_core.hub import REGISTRY  # noqa: E402
+from ui import plain  # noqa: E402
 from ui.i18n import t  # noqa: E402
 from ui.playground import (
     controls,  # noqa: E402
@@ -49,7 +50,7 @@ def latent_views(tabs: dict) -> None:
         scene = views.Scene(model, engine, seed, curated, state, engine.code(state),
                             share.sync_link(state, engine, model.shareable))
     except Exception as exc:  # no traceback on screen: say what failed and stop here
-        st.error(t("playground.start_failed", error=f"{type(exc).__name__}: {str(exc)[:300]}"))
+        st.error(plain.said("playground.start_failed", error=f"{type(exc).__name__}: {str(exc)[:300]}"))
         return
     for view, tab in tabs.items():
         if tab.open:
@@ -76,18 +77,18 @@ try:
         curated = pg.curated_seeds(model.info.name)
         seed = controls.seed_control("pg", curated, default=pg.default_seed(model.info.name))
 except Exception as exc:  # no traceback on screen: say what failed and stop here
-    st.error(t("playground.start_failed", error=f"{type(exc).__name__}: {str(exc)[:300]}"))
+    st.error(plain.said("playground.start_failed", error=f"{type(exc).__name__}: {str(exc)[:300]}"))
     st.stop()
 
 if ss.get("pg_notes"):
-    st.warning(t("playground.link_notes") + "\n\n" + "\n".join(f"- {share.link_note(n)}" for n in ss["pg_notes"]))
+    st.warning(t("playground.link_notes") + "\n\n" + plain.notes(ss["pg_notes"], share.link_note))
     st.button(t("playground.dismiss"), key="pg_notes_ok", on_click=lambda: ss.pop("pg_notes", None))
 
-st.markdown(t("playground.model_line", label=model.label, arch=model.info.architecture.upper(),
+st.markdown(plain.said("playground.model_line", label=model.label, arch=model.info.architecture.upper(),
               size=engine.image_size, n=engine.noise_size))
 licence = share.licence_note(model.info)
 if licence:
-    st.caption(f"{t('playground.licence_title')} {licence}")
+    st.caption(t("playground.licence_title") + " " + licence)        # share.licence_note: plain text
 if share.hub_source_note(model.info):
     st.caption(share.hub_source_note(model.info))
 controls.bias_audit(model.source if model.shareable else "")

@@ -66,8 +66,11 @@ def test_values_are_quoted_short_with_an_ellipsis():
                                   "# heading", "| a | b |", "line\n- list"])
 def test_markdown_escaping_leaves_no_markup(text):
     escaped = textsafe.plain_markdown(text)
-    # every ASCII punctuation mark is escaped, so no construct can start; no line break survives
-    assert not re.search(r"(?<!\\)[!\"#$%&'()*+,\-./:;<=>?@\[\]^_`{|}~]", re.sub(r"\\.", "", escaped))
+    bare = re.sub(r"\\.", "", escaped)          # what is left once the escaped characters are taken out
+    # nothing that starts a construct is left unescaped: no link, image, emphasis, code, HTML, entity,
+    # math, table, heading, e-mail or bare-URL autolink; and no line break
+    assert not re.search(r"[\[\]*_`<>&$|#@~]", bare), bare
+    assert "://" not in bare and "www." not in bare.lower() and not re.match(r"\s*\d*[-+>.)]", bare)
     assert "\n" not in escaped
     # and it reads back as the same text once the escapes are dropped (neutral aside)
     assert re.sub(r"\\(.)", r"\1", escaped) == textsafe.neutral(text).replace("\n", " ")

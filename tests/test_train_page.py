@@ -466,4 +466,4 @@ def test_durations_queue_places_and_upload_summaries_follow_the_language(monkeyp
     assert msg.duration(125) == "2 دقیقه و 05 ثانیه"
     assert train_queue.position_text(queued) == "نفر سوم صف، حدود 1 دقیقه و 40 ثانیه انتظار"
     assert english_prose(train_queue.position_text(queued)) == []
-    assert train_data.upload_summary(report) == "3 پذیرفته، 2 ردشده (تصویر نیستند)"
+    assert train_data.upload_summary(report) == "۳ پذیرفته، ۲ ردشده (تصویر نیستند)"   # Persian digits (issue 28)

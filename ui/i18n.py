@@ -19,11 +19,12 @@ the address bar (?lang=fa), so a copied link opens in the same language.
 from __future__ import annotations
 
 import json
-import re
 from functools import lru_cache
 from pathlib import Path
 
 import streamlit as st
+
+from gan_core import textsafe
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 LANGS = {"en": "English", "fa": "فارسی"}
@@ -79,18 +80,29 @@ def text_in(lang: str, key: str) -> str:
 
 
 _PERSIAN_LETTERS = re.compile("[\u0600-\u06ff]")
+_QUOTED = re.compile(r"'[^']*'")        # a stranger's value, as gan_core.textsafe.quote writes it
 
 
-def engine_text(text: str) -> str:
-    """A message gan_core wrote in English (a refused checkpoint, a bad Hub id ...), for the page.
+class Plain(str):
+    """Text that may sit in markdown as it is: our own words, every stranger's value in it escaped
+    (ui/plain.py makes it; the same text is never escaped twice)."""
+
+
+def engine_text(text: str) -> Plain:
+    """A message gan_core wrote in English (a refused checkpoint, a bad Hub id ...), for the page,
+    as plain text (gan_core/textsafe.py's rule: its quoted values come from strangers).
 
     gan_core knows nothing of the page's language, and its many precise error
     sentences stay English; on a Persian page they come introduced as the
-    engine's own words. Text that is already Persian passes unchanged.
+    engine's own words. Text that is already Persian passes unescaped only when it is
+    Plain; Persian letters inside a quoted value (a Hub id typed in Persian) do not count.
     """
-    if current() == DEFAULT or not text or _PERSIAN_LETTERS.search(text):
+    if isinstance(text, Plain):
         return text
-    return t("playground.engine_says", text=text)
+    body = Plain(textsafe.plain_markdown(text))
+    if current() == DEFAULT or not text or _PERSIAN_LETTERS.search(_QUOTED.sub("", str(text))):
+        return body
+    return Plain(t("playground.engine_says", text=body))
 
 
 def engine_error(exc, prefix: str = "formula") -> str:

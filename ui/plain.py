@@ -28,8 +28,7 @@ from gan_core import textsafe
 from ui import i18n
 
 
-class Plain(str):
-    """Text that may sit in markdown as it is: our own words, every stranger's value in it escaped."""
+Plain = i18n.Plain      # text that may sit in markdown as it is (defined beside i18n.engine_text)
 
 
 def md(text) -> Plain:
@@ -111,10 +110,7 @@ def engine(text) -> Plain:
     key = getattr(text, "key", "")
     if i18n.current() != i18n.DEFAULT and key and has(f"safety.said.{key}"):
         return said(f"safety.said.{key}", **getattr(text, "values", {}))
-    body = md(text)
-    if i18n.current() == i18n.DEFAULT or not str(text):
-        return body
-    return said("playground.engine_says", text=body)
+    return i18n.engine_text(str(text))
 
 
 def notes(items, say=engine, limit: int = textsafe.MAX_NOTES) -> Plain:

@@ -15,7 +15,8 @@ import logging
 from dataclasses import dataclass
 
 from gan_core.hub import ModelLoadError
-from ui import i18n
+from gan_core.textsafe import name as short_name
+from ui import i18n, plain
 
 log = logging.getLogger("gan_playground.uploads")
 
@@ -29,7 +30,7 @@ MAX_UPLOADED_BYTES = 200 * 2**20
 @dataclass
 class Outcome:
     value: object = None
-    error: str = ""
+    error: str = ""        # a plain.Plain when it is a whole sentence of ours; else gan_core's English
 
     @property
     def ok(self) -> bool:
@@ -37,7 +38,9 @@ class Outcome:
 
 
 def _cut(text: str) -> str:
-    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"
+    if isinstance(text, plain.Plain) or len(text) <= MAX_MESSAGE_CHARS:   # ours are short; cutting would break an escape
+        return text
+    return text[: MAX_MESSAGE_CHARS - 1] + "…"
 
 
 def guarded(parse, *args, what: str = "the file", **kwargs) -> Outcome:
@@ -45,13 +48,13 @@ def guarded(parse, *args, what: str = "the file", **kwargs) -> Outcome:
     try:
         return Outcome(value=parse(*args, **kwargs))
     except (ModelLoadError, ValueError) as exc:   # gan_core's messages are written for users
-        return Outcome(error=_cut(str(exc)))
+        return Outcome(error=_cut(plain.message(exc)))
     except MemoryError:
         log.exception("out of memory while reading %s", what)
-        return Outcome(error=i18n.t("harden.upload_memory", what=what))
+        return Outcome(error=plain.said("harden.upload_memory", what=what))
     except Exception:  # noqa: BLE001 -- the boundary: nothing a file does may reach the screen as a traceback
         log.exception("unexpected error while reading %s", what)
-        return Outcome(error=i18n.t("harden.upload_failed", what=what))
+        return Outcome(error=plain.said("harden.upload_failed", what=what))
 
 
 def model_bytes(generator) -> int:
@@ -66,7 +69,7 @@ def add_uploaded_model(models: dict, order: list, name: str, entry) -> list[str]
     """
     size = model_bytes(entry[0])
     if size > MAX_UPLOADED_BYTES:
-        raise ModelLoadError(i18n.t("harden.upload_too_big", mb=size / 2**20, cap=MAX_UPLOADED_BYTES // 2**20))
+        raise ModelLoadError(plain.said("harden.upload_too_big", mb=size / 2**20, cap=MAX_UPLOADED_BYTES // 2**20))
     if name in order:
         order.remove(name)
     order[:] = [n for n in order if n in models]
@@ -82,10 +85,11 @@ def add_uploaded_model(models: dict, order: list, name: str, entry) -> list[str]
 
 
 def uploaded_label(name: str) -> str:
-    return i18n.t("harden.uploaded_label", name=name)
+    """The picker's option for an uploaded model (options show no markdown: neutral and short only)."""
+    return i18n.t("harden.uploaded_label", name=plain.label(short_name(name)))
 
 
 def dropped_note(names: list[str]) -> str:
-    shown = ", ".join(n.removeprefix("uploaded ") for n in names)
-    return i18n.t("harden.uploads_dropped", names=shown, n=MAX_UPLOADED_MODELS)
+    shown = plain.join(short_name(n.removeprefix("uploaded ")) for n in names)
+    return plain.said("harden.uploads_dropped", names=shown, n=MAX_UPLOADED_MODELS)
 

@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 from gan_core import faces as inv
 from gan_core import playground as pg
 from gan_core.viz import png_bytes, upscale
-from ui import i18n
+from ui import plain
 from ui.i18n import t
 
 ss = st.session_state
@@ -152,11 +152,11 @@ def photo_view(model, engine) -> None:
     try:
         digest, photo, box = _load(data)
     except inv.PhotoError as exc:
-        st.error(t("photo.bad_photo", reason=str(exc)))
+        st.error(plain.said("photo.bad_photo", reason=plain.engine(exc)))   # in the page's language
         return
     for note in photo.notes:     # textsafe.Sentence: its key says it in the page's language
         key = getattr(note, "key", "")
-        st.warning(t(f"deploy.note_{key}", **note.values) if key in inv.NOTE_KEYS else i18n.engine_text(note))
+        st.warning(plain.said(f"deploy.note_{key}", **note.values) if key in inv.NOTE_KEYS else plain.engine(note))
     if not box.found:
         st.warning(t("photo.no_face"))
     elif box.how.startswith("profile"):

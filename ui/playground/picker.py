@@ -23,7 +23,9 @@ from gan_core.hub import (
     registry_labels,
 )
 from gan_core.playground import directions as latent
-from ui import handoff, i18n, uploads
+from gan_core.textsafe import name as short_name
+from gan_core.textsafe import quote as textsafe_quote
+from ui import handoff, i18n, plain, uploads
 from ui.common import load_model, session_models
 
 # Slider values survive a visit to another page and back (Streamlit drops them otherwise).
@@ -71,7 +73,7 @@ def load_with_progress(source: str, where=None, poll_s: float = 0.1):
             result["error"] = exc
         except Exception:  # a bug or a corrupt file must not become a traceback (or a server path) on screen
             uploads.log.exception("loading %s failed", source)
-            result["error"] = ModelLoadError(i18n.t("harden.load_failed", source=source[:80]))
+            result["error"] = ModelLoadError(plain.said("harden.load_failed", source=short_name(source, 80)))
 
     worker = threading.Thread(target=work, name=f"load {source}", daemon=True)
     add_script_run_ctx(worker, get_script_run_ctx())
@@ -83,9 +85,9 @@ def load_with_progress(source: str, where=None, poll_s: float = 0.1):
             done, total = progress["done"], progress["total"]
             if total:
                 slot.progress(min(done / total, 1.0),
-                              text=i18n.t("playground.downloading", source=source, done=_mb(done), total=_mb(total)))
+                              text=plain.said("playground.downloading", source=source, done=_mb(done), total=_mb(total)))
             else:
-                slot.caption(i18n.t("playground.loading", source=source))
+                slot.caption(plain.said("playground.loading", source=source))
             worker.join(poll_s)
         slot.empty()
     if "error" in result:
@@ -98,10 +100,12 @@ def _labels(key: str) -> dict[str, str]:
     labels = {name: known.get(name, label) for name, label in registry_labels().items()}
     uploaded = st.session_state.get(f"{key}_uploaded", [])
     for name in session_models():
+        # Options show no markdown, but a direction control in a name would still reverse the line.
         labels[SESSION_PREFIX + name] = (uploads.uploaded_label(name.removeprefix("uploaded "))
-                                         if name in uploaded else i18n.t("playground.trained_here", name=name))
+                                         if name in uploaded else i18n.t("playground.trained_here",
+                                                                         name=plain.label(short_name(name, 80))))
     for ref in st.session_state.get(f"{key}_hub_refs", []):
-        labels.setdefault(ref, i18n.t("playground.hub_label", ref=ref[3:]))
+        labels.setdefault(ref, i18n.t("playground.hub_label", ref=plain.label(ref[3:])))
     labels[HUB_OPTION] = i18n.t("playground.hub_option")
     return labels
 
@@ -111,7 +115,7 @@ def _resolve(source: str, where):
         name = source[len(SESSION_PREFIX):]
         models = session_models()
         if name not in models:
-            raise ModelLoadError(i18n.t("playground.session_gone", name=repr(name)))
+            raise ModelLoadError(plain.said("playground.session_gone", name=textsafe_quote(name)))
         return models[name]
     return load_with_progress(source, where)
 
@@ -139,11 +143,12 @@ def _checkpoint_uploaded(key: str) -> None:
     if upload is None:
         return
     name = f"uploaded {upload.name}"
-    loaded = uploads.guarded(load_checkpoint_zip, upload.getvalue(), name=upload.name, what=upload.name)
+    shown = short_name(upload.name)       # messages name the file as the visitor knows it, neutral and short
+    loaded = uploads.guarded(load_checkpoint_zip, upload.getvalue(), name=shown, what=shown)
     order = st.session_state.setdefault(f"{key}_uploaded", [])
     if loaded.ok:
         added = uploads.guarded(uploads.add_uploaded_model, session_models(), order, name, loaded.value,
-                                what=upload.name)
+                                what=shown)
         loaded = added if not added.ok else loaded
         if added.ok and added.value:
             st.session_state[f"{key}_note"] = uploads.dropped_note(added.value)
@@ -181,7 +186,7 @@ def model_picker(key: str = "pg", where=None, default: str = pg.DEFAULT_MODEL,
             _resolve(request, where)
             loaded = True
         except ModelLoadError as exc:
-            ss[error_key] = str(exc)
+            ss[error_key] = plain.message(exc)      # ours stay Plain; gan_core's English is escaped when shown
             loaded = False
         if loaded:
             old = ss[active_key]
@@ -210,15 +215,15 @@ def model_picker(key: str = "pg", where=None, default: str = pg.DEFAULT_MODEL,
         st.file_uploader(i18n.t("playground.ckpt_uploader"), type=["zip"], key=f"{key}_ckpt",
                          on_change=_checkpoint_uploaded, args=(key,), help=i18n.t("playground.ckpt_help"))
     if ss.get(error_key):
-        where.error(i18n.engine_text(ss[error_key]))
+        where.error(plain.engine(ss[error_key]))
     if ss.get(f"{key}_note"):
-        where.info(ss.pop(f"{key}_note"))
+        where.info(plain.engine(ss.pop(f"{key}_note")))
 
     source = ss[active_key]
     try:
         generator, info = _resolve(source, where)
     except ModelLoadError as exc:  # e.g. evicted from the cache and the Hub went away since
-        where.error(i18n.t("playground.fallback", error=i18n.engine_text(str(exc))))
+        where.error(plain.said("playground.fallback", error=plain.engine(exc)))
         ss[active_key] = source = default
         generator, info = _resolve(source, where)
     return ActiveModel(source, labels.get(source, source), generator, info,

@@ -14,7 +14,7 @@ import streamlit as st
 
 from gan_core import playground as pg
 from gan_core.hub import ModelInfo
-from ui import i18n
+from ui import i18n, plain
 from ui.handoff import request_model
 
 # -----------------------------------------------------------------------------
@@ -52,15 +52,16 @@ def _note_patterns() -> tuple:
     return tuple(out)
 
 
-def link_note(note: str) -> str:
-    """One of gan_core's notes about an ignored link value, in the page's language."""
+def link_note(note: str) -> plain.Plain:
+    """One of gan_core's notes about an ignored link value, in the page's language, as plain text
+    (the values it repeats come from whoever wrote the link)."""
     if i18n.current() == i18n.DEFAULT:
-        return note
+        return plain.md(note)
     for key, pattern in _note_patterns():
         match = pattern.fullmatch(note)
         if match:
-            return i18n.t(key if "." in key else f"playground.notes.{key}", **match.groupdict())
-    return i18n.engine_text(note)        # a note this page does not know yet: gan_core's own words
+            return plain.said(key if "." in key else f"playground.notes.{key}", **match.groupdict())
+    return plain.engine(note)        # a note this page does not know yet: gan_core's own words
 
 
 def sync_link(state: pg.LatentState, engine: pg.LatentEngine, shareable: bool) -> str:
@@ -75,24 +76,25 @@ def sync_link(state: pg.LatentState, engine: pg.LatentEngine, shareable: bool) -
     return f"{base}?{query}" if query else (base or "?")
 
 
-def licence_note(info: ModelInfo) -> str:
-    """gan_core.playground.licence_note in the page's language (a model card's own licence as written)."""
+def licence_note(info: ModelInfo) -> plain.Plain:
+    """gan_core.playground.licence_note in the page's language (a model card's own licence as written:
+    an uploaded checkpoint's config.json says it, so it is shown as plain text)."""
     english = pg.licence_note(info.name, info.architecture, info.licence)
     if info.architecture == "pggan":
-        return i18n.t("playground.licence.pggan")
+        return plain.Plain(i18n.t("playground.licence.pggan"))
     if english and english == pg.FACES64_LICENCE_NOTE:
-        return i18n.t("playground.licence.faces64")
-    return english
+        return plain.Plain(i18n.t("playground.licence.faces64"))
+    return plain.md(english) if english else plain.Plain("")
 
 
-def hub_source_note(info: ModelInfo) -> str:
+def hub_source_note(info: ModelInfo) -> plain.Plain:
     """Where a Hub model came from: its repo, revision and the commit its files belong to ("" otherwise)."""
     if not info.commit:
         return ""
     repo = info.config.get("repo_id") or info.name
     if info.revision == info.commit:
-        return i18n.t("deploy.hub_pinned", repo=repo, commit=info.commit)
-    return i18n.t("deploy.hub_branch", repo=repo, revision=info.revision or "main", commit=info.commit[:12])
+        return plain.said("deploy.hub_pinned", repo=repo, commit=info.commit)       # a Hub id: plain text
+    return plain.said("deploy.hub_branch", repo=repo, revision=info.revision or "main", commit=info.commit[:12])
 
 
 # -----------------------------------------------------------------------------
@@ -137,7 +139,8 @@ def errors_shown(what: str, where=None):
     try:
         yield
     except Exception as exc:  # Streamlit's rerun/stop signals are BaseExceptions and pass through
-        (where or st).error(i18n.t("playground.failed", what=what, error=f"{type(exc).__name__}: {str(exc)[:300]}"))
+        (where or st).error(plain.said("playground.failed", what=plain.Plain(what),
+                                       error=f"{type(exc).__name__}: {str(exc)[:300]}"))
 
 
 def timed(fn, *args, **kwargs):

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import streamlit as st
 
-from gan_core.data import Limits, LoadReport, load_images_from_uploads
+from gan_core.data import MAX_LISTED_REJECTIONS, Limits, LoadReport, load_images_from_uploads
 from gan_core.data import registry as datasets
-from ui import i18n, uploads
+from ui import i18n, plain, uploads
 from ui.i18n import t
 
 # A visitor's upload may cost the shared server at most ~20 s of decoding: 400 million pixels is
@@ -86,19 +86,20 @@ def choose_uploads(running: bool) -> DataChoice:
     elif not running:
         ss["tr_upload_report"], ss["tr_upload_key"], ss["tr_upload_error"] = None, None, ""
     report = ss.get("tr_upload_report")
-    if ss.get("tr_upload_error"):
-        st.error(t("train.upload_error", error=ss["tr_upload_error"]))
+    error = ss.get("tr_upload_error")
+    if error:       # a whole sentence of ours is said once, never inside "Could not read the upload: …"
+        st.error(error if isinstance(error, plain.Plain) else plain.said("train.upload_error", error=plain.engine(error)))
     if report is None:
         st.caption(t("train.upload_formats"))
         return DataChoice("upload", image_size=size, ready=False)
     (st.success if report.accepted else st.error)(upload_summary(report))
     if report.budget_note:
-        st.warning(t("harden.budget_note", note=report.budget_note))
+        st.warning(plain.said("harden.budget_note", note=plain.engine(report.budget_note)))
     if not report.accepted:
         st.error(t("harden.need_one_image"))
     if report.rejected_files:
         with st.expander(t("train.rejected_files")):
-            st.markdown("\n".join(f"- `{name}`: {upload_reason(reason)}" for name, reason in report.rejected_files))
+            st.markdown(plain.notes(report.rejected_files, rejected_line, limit=MAX_LISTED_REJECTIONS))
     if report.accepted:
         st.image(preview_grid(report.images), caption=t("train.preview", n=min(PREVIEW_IMAGES, report.accepted)),
                  output_format="PNG")
@@ -142,16 +143,26 @@ def preview_grid(images, n: int = PREVIEW_IMAGES) -> np.ndarray:
 
 def upload_reason(reason: str, count: int = 1) -> str:
     """One of gan_core.data.uploads' rejection reasons ("not an image" ...), singular or plural."""
-    try:
-        return t(f"train.reasons.{'many' if count > 1 else 'one'}.{reason}")
-    except KeyError:            # a reason this page does not know yet: gan_core's own words
-        return reason
+    number = "many" if count > 1 else "one"
+    for key in (f"train.reasons.{number}.{reason}", f"safety.reasons.{number}.{reason}"):
+        try:
+            return t(key)
+        except KeyError:
+            continue
+    return reason               # a reason this page does not know yet: gan_core's own words
 
 
-def upload_summary(report) -> str:
+def rejected_line(item) -> plain.Plain:
+    """One refused file of an upload: its name as typed (neutral, shortened in the middle), and why."""
+    name, reason = item
+    return plain.Plain(f"{plain.name(name, 120)}: {plain.md(upload_reason(reason))}")
+
+
+def upload_summary(report) -> plain.Plain:
     """gan_core.data.uploads.LoadReport.summary in the page's language: "3 accepted, 2 rejected (not images)"."""
-    return report.summary(t("train.summary", accepted=report.accepted, rejected=report.total_rejected),
-                          upload_reason)
+    text = report.summary(t("train.summary", accepted=report.accepted, rejected=report.total_rejected),
+                          upload_reason, sep=plain.sep())
+    return plain.Plain(plain.digits(text))    # our words and numbers only, in the page's digits
 
 
 def read_images(pairs, size: int, where=None) -> uploads.Outcome:
@@ -175,7 +186,7 @@ def read_images(pairs, size: int, where=None) -> uploads.Outcome:
         if now - shown[0] < 0.25:          # a few updates a second, not one per file
             return
         shown[0] = now
-        text = i18n.t("harden.decoding", seen=seen, total=total if total else "?")
+        text = plain.said("harden.decoding", seen=seen, total=total if total else "?")
         bar.progress(min(seen / total, 1.0) if total else 0.0, text=text)
 
     def should_stop():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from gan_core.training import TrainConfig
+from ui import plain
 from ui.i18n import formula_nonfinite, t
 from ui.train.settings import format_lr
 
@@ -84,10 +85,10 @@ def error_message(snap) -> str:
         return t("train.error_unknown")
     if snap.error_kind == "crash":
         detail = snap.error.removeprefix("The training crashed (").removesuffix(").")
-        return t("train.error_crash", detail=detail)
+        return plain.said("train.error_crash", detail=detail)        # an exception's words: plain text
     if snap.error_kind == "value":
-        return t("train.error_config", detail=snap.error)
-    return snap.error
+        return plain.said("train.error_config", detail=plain.engine(snap.error))
+    return plain.engine(snap.error)
 
 
 def run_label(config: TrainConfig, n: int) -> str:

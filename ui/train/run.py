@@ -19,6 +19,7 @@ from gan_core.jobs import (
     timeline_gif,
     trained_copy,
 )
+from ui import plain
 from ui.common import session_is_connected, session_models
 from ui.handoff import KeptRun, keep_run, kept_runs
 from ui.i18n import t
@@ -79,16 +80,18 @@ def stop_job():
 def controls(config, data, service, bound, device: str, job, running: bool, link=None):
     """Start, Stop (Leave the line while waiting), and what the run will be."""
     b1, b2, b3 = st.columns([1, 1, 3])
+    can_start = not (running or config is None or not data.ready)
+    st.session_state["train_can_start"] = can_start        # live_panel's "press Start" hint only when it can be
     b1.button(t("train.start"), key="start", type="primary", on_click=start_job,
-              args=(config, data, service, bound, link),
-              disabled=running or config is None or not data.ready)
+              args=(config, data, service, bound, link), disabled=not can_start)
     queued = running and getattr(job, "queued", False)
     stopping = running and job.stopping
     label = t("queue.cancel") if queued else t("train.stopping") if stopping else t("train.stop")
     b2.button(label, key="stop", on_click=stop_job, disabled=not running or stopping)
     if config is not None and not running and data.ready:
         cap = link.cap_s(bound.max_seconds) if link is not None else bound.max_seconds
-        b3.caption(t("train.plan", iterations=config.iterations, batch=config.batch_size, n=data.n_images or "?")
+        b3.caption(t("safety.plan_one" if data.n_images == 1 else "train.plan", iterations=config.iterations,
+                     batch=config.batch_size, n=data.n_images or "?")
                    + " " + t("harden.time_cap", minutes=f"{cap / 60:g}") + " "
                    + t("presets.device_gpu" if device.startswith("cuda") else "presets.device_cpu",
                        name=device_name(device)))
@@ -99,7 +102,7 @@ def notes(config, config_error: str, data, running: bool):
     """Why the run cannot start, what to expect of it, and a pending notice."""
     ss = st.session_state
     if config_error:
-        st.error(t("train.cannot_run", error=config_error))
+        st.error(plain.said("train.cannot_run", error=plain.engine(config_error)))
     elif not data.ready and data.name == "upload":
         st.info(t("train.upload_first"))
     if config is not None and not running and data.ready:
@@ -200,7 +203,7 @@ def live_panel(job, running: bool):
             st.latex(loss_formula(job.config.loss))
             st.markdown(health_text(job.config.loss))
             st.markdown(t("train.metrics_text"))
-    else:
+    elif st.session_state.get("train_can_start", True):
         st.info(t("train.start_hint"))
 
 
@@ -303,8 +306,9 @@ def compare_panel(latest, runs, running: bool):
     diffs = {k: (v, getattr(b.config, k)) for k, v in a.config.to_dict().items()
              if getattr(b.config, k) != v and k not in ("threads",)}
     if diffs:
-        st.table({t("train.setting"): list(diffs), a.label: [str(v[0]) for v in diffs.values()],
-                  b.label: [str(v[1]) for v in diffs.values()]})
+        # st.table draws markdown in its cells; a setting's value may be an upload's name
+        st.table({t("train.setting"): [plain.md(k) for k in diffs], plain.md(a.label): [plain.md(v[0]) for v in diffs.values()],
+                  plain.md(b.label): [plain.md(v[1]) for v in diffs.values()]})
     if pinned is not None and st.button(t("train.unpin"), key="unpin"):
         ss["train_pinned"] = None
         st.rerun()
