@@ -9,7 +9,7 @@ import torch
 
 from gan_core import theory
 from gan_core.viz import upscale
-from ui import i18n
+from ui import i18n, plain
 from ui.common import load_model, page_setup
 from ui.i18n import t
 from ui.theory.quiz import quiz
@@ -108,7 +108,7 @@ if st.button(t("pggan.real_button"), key="pggan_load"):
             st.session_state["pggan_real_error"] = str(exc) or type(exc).__name__
 
 if st.session_state.get("pggan_real_error"):
-    st.warning(t("pggan.real_failed", error=st.session_state["pggan_real_error"]))
+    st.warning(plain.said("pggan.real_failed", error=plain.engine(st.session_state["pggan_real_error"])))
 if st.session_state.get("pggan_real_ready"):
     c1, c2 = st.columns([3, 1])
     real_lod = c1.slider(t("pggan.real_lod"), 0.0, 8.0, 4.0, 0.25, key="real_lod")

@@ -19,6 +19,7 @@ import streamlit as st
 from gan_core.theory import PRESETS, TOY_DATASETS, ToyLab, ToyLabConfig, arrow_segments
 from gan_core.training import (BUILTIN_FORMULAS, LOSSES, LR_OPTIONS, MAX_LENGTH, OPTIMIZERS, FormulaError,
                                check_text, format_lr)
+from ui import plain
 from ui.i18n import engine_error, engine_text, formula_nonfinite, labels, t
 
 TICK_SECONDS = 0.1      # fragment period while playing: up to 10 frames per second
@@ -304,7 +305,7 @@ def _panel(key: str) -> None:
         cov = lab.latest_coverage()
     except Exception as exc:  # a numerical blow-up must not put a traceback on a teaching page
         ss[_k(key, "playing")] = False
-        st.error(t("toylab.error", error=f"{type(exc).__name__}: {exc}"))
+        st.error(plain.said("toylab.error", error=f"{type(exc).__name__}: {exc}"))     # an exception's words: plain
         return
     loss = lab.config.loss
     if lab.stopped:     # a loss became NaN or infinite: say which term, where, and stop playing

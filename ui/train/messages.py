@@ -52,8 +52,8 @@ def final_message(snap, max_seconds: float | None = None) -> str:
             return t("train.stopped_why", n=snap.iteration, reason=stop_reason(snap.stop_reason, max_seconds))
         return t("train.stopped", n=snap.iteration)
     if snap.status == "diverged":
-        return divergence_message(snap.detail) or snap.message
-    return snap.message
+        return divergence_message(snap.detail) or plain.engine(snap.message)
+    return plain.engine(snap.message)        # gan_core's English: plain text, marked on a Persian page
 
 
 def divergence_message(detail: dict) -> str:
