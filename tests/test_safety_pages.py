@@ -55,7 +55,6 @@ REVIEWED = {
     "pages/1_Playground.py: st.caption(t(\"playground.licence_title\") + \" \" + licence)":
         "share.licence_note returns plain.Plain (a model card's licence escaped)",
     "pages/2_Train.py: st.info(note)": "prefill notes: our sentences about a config handed over by our own pages",
-    "pages/3_Experiments.py: st.info(t(\"experiments.no_results\", folder=RESULTS))": "a repository path constant",
     "pages/3_Experiments.py: st.warning(t(\"experiments.incomplete\", done=len(records), planned=planned, "
     "missing=\", \".join(missing)))": "run names of the study design (gan_core.study), not a visitor's",
     "pages/3_Experiments.py: st.markdown(ex.how_text(meta))": "the bundled results' metadata, written by us",
@@ -63,12 +62,8 @@ REVIEWED = {
     "pages/3_Experiments.py: st.caption(t(\"experiments.not_run\", runs=\", \".join(absent)))": "study run names",
     "pages/3_Experiments.py: st.error(ex.run_message(run))": "the bundled results' own messages",
     "pages/3_Experiments.py: st.table(diff)": "settings of the bundled study runs",
-    "pages/4_What_is_a_GAN.py: st.caption(t(\"gan.fig.caption\") + \" \" + t(\"gan.fig.identity\", direct=direct, "
-    "formula=res.value))": "numbers",
     "pages/5_Why_training_fails.py: st.markdown(f\"| D(G(z)) = {d_now:.3f} | {t('fails.fig_b.table_loss')} | "
     "{t('fails.fig_b.table_grad')} |\\n\" \"|---|---|---|\\n\" + \"\\n\".join(rows))": "a table of numbers",
-    "pages/6_WGAN.py: st.markdown(t(\"wgan.fig.readout\", theta=theta, w=float(now.w1), js=float(now.jsd), "
-    "w_hat=theory.parallel_lines_w1_estimate(theta)))": "numbers",
     "pages/8_The_course_DCGAN.py: st.markdown(course.labels_table())": "the course's tables, from content",
     "pages/8_The_course_DCGAN.py: st.caption(course.preset_blurb(\"course.open_course_blurb\", "
     "theory.course_train_config()))": "a preset's blurb",
@@ -94,6 +89,18 @@ REVIEWED = {
     "error=plain.engine(error)))": "plain either way",
     "ui/train/data.py: bar.progress(min(seen / total, 1.0) if total else 0.0, text=text)": "plain.said",
     "ui/train/run.py: st.progress(snap.progress, text=text)": "numbers and our words",
+    "pages/1_Playground.py: st.caption(share.hub_source_note(model.info))": "share.hub_source_note returns plain.said",
+    "ui/theory/modes.py: st.markdown(\"| \" + \" | \".join(t(f\"theorylab.modes.table.{c}\") for c in cols) + "
+    "\" |\\n|---|---|---|---|---|\\n\" + \"\\n\".join(rows))": "a table of numbers",
+    "ui/theory/modes.py: st.markdown(t(\"theorylab.modes.after\", jsd=kept_text(found[\"jsd\"].kept)))": "numbers",
+    "ui/theory/toylab.py: st.error(text)": "formula refusals: t(...) with i18n.engine_error, whose facts are escaped",
+    "ui/train/formula.py: st.error(text)": "formula refusals (as in the toy lab)",
+    "ui/train/formula.py: st.caption(t(\"formula.keeps\", loss=loss_labels()(ss.get(\"tr_loss\", \"lsgan\"))))":
+        "a loss's label, from content",
+    "ui/train/run.py: b3.caption(t(\"safety.plan_one\" if data.n_images == 1 else \"train.plan\", "
+    "iterations=config.iterations, batch=config.batch_size, n=data.n_images or \"?\") + \" \" + "
+    "t(\"harden.time_cap\", minutes=f\"{bound.max_seconds / 60:g}\") + \" \" + t(\"presets.device_gpu\" if "
+    "device.startswith(\"cuda\") else \"presets.device_cpu\", name=device_name(device)))": "numbers and torch's device name",
     "ui/train/run.py: st.caption(t(\"train.compare_caption\", a=a.label, b=b.label))":
         "run labels are built from the config's loss and lr (messages.run_label), never from a name",
     "ui/train/run.py: st.toast(ss[\"train_notice\"])": "our notices (t(...))",
@@ -137,7 +144,7 @@ def _is_t(node) -> bool:
 def safe(node) -> bool:
     """Text that cannot hold a stranger's markdown: constants, our sentences with number-like values,
     and anything ui/plain.py made."""
-    if isinstance(node, ast.Constant):
+    if isinstance(node, ast.Constant) or isinstance(node, ast.Name) and node.id.isupper():   # a module constant
         return True
     if isinstance(node, ast.JoinedStr):
         return all(isinstance(v, ast.Constant) or v.format_spec is not None or safe(v.value) for v in node.values)
@@ -150,6 +157,8 @@ def safe(node) -> bool:
             return True
         if _is_t(node):
             return all(k.arg in NUMBER_PLACEHOLDERS or safe(k.value) for k in node.keywords)
+        if isinstance(node.func, ast.Name) and node.func.id in ("engine_text", "engine_error", "formula_nonfinite"):
+            return True           # ui/i18n.py's plain-text makers (they return i18n.Plain)
         return isinstance(node.func, ast.Name) and node.func.id in NUMBER_CALLS
     return False
 
@@ -163,8 +172,11 @@ def markdown_calls():
             if not isinstance(node, ast.Call):
                 continue
             f = node.func
+            getattr_st = (isinstance(f, ast.Call) and isinstance(f.func, ast.Name) and f.func.id == "getattr"
+                          and isinstance(f.args[0], ast.Name) and f.args[0].id == "st")
+            either_st = isinstance(f, ast.IfExp) and isinstance(f.body, ast.Attribute) and f.body.attr in DRAWS_MARKDOWN
             draws = (isinstance(f, ast.Attribute) and f.attr in DRAWS_MARKDOWN
-                     and not _receiver_names(f) & NOT_STREAMLIT) or isinstance(f, (ast.Call, ast.IfExp))
+                     and not _receiver_names(f) & NOT_STREAMLIT) or getattr_st or either_st
             if not draws:
                 continue
             texts = list(node.args[:1]) + [k.value for k in node.keywords if k.arg in ("body", "text")]
@@ -361,8 +373,6 @@ def test_photo_errors_and_notes_are_said_in_persian(monkeypatch):
     error = PhotoError("The image is 32x10000 pixels: far too long …", "aspect", w=32, h=10000, ratio=4)
     said = plain.engine(error)
     assert "۳۲×۱۰۰۰۰" in said and "به انگلیسی" not in said and not re.search("[A-Za-z]{4,}", said)
-    note = Sentence("The photo is small (40x60); the face will be blurry.", "small", w=40, h=60)
-    assert "۴۰×۶۰" in plain.engine(note)
     budget = Sentence("stopped decoding after 400 million pixels …", "budget_pixels", done=400, budget=400)
     assert "۴۰۰" in plain.engine(budget) and "میلیون" in plain.engine(budget)
     assert "به انگلیسی" in plain.engine("Some English from gan_core [x](https://evil.example)")

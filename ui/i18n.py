@@ -19,6 +19,7 @@ the address bar (?lang=fa), so a copied link opens in the same language.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -112,11 +113,12 @@ def engine_error(exc, prefix: str = "formula") -> str:
     key = getattr(exc, "key", None)
     if key is None:
         return engine_text(str(exc))
-    params = dict(exc.params)
+    # The facts may repeat what a visitor typed (a formula's token): plain text (gan_core/textsafe.py).
+    params = {k: textsafe.plain_markdown(v) if isinstance(v, str) else v for k, v in dict(exc.params).items()}
     for name, sub in getattr(exc, "translate", {}).items():
         params[name] = t(f"{prefix}.{sub}", **params)
     try:
-        return t(f"{prefix}.errors.{key}", **params)
+        return Plain(t(f"{prefix}.errors.{key}", **params))
     except (KeyError, IndexError):
         return engine_text(str(exc))
 
@@ -124,9 +126,10 @@ def engine_error(exc, prefix: str = "formula") -> str:
 def formula_nonfinite(facts: dict) -> str:
     """Your own loss became NaN or infinite (gan_core.training.formula: Formula.explain_nonfinite's facts)."""
     try:
-        return t("formula.nonfinite", role=t(f"formula.roles.{facts['role']}"),
-                 value=t(f"formula.value.{facts['value']}"), step=facts["step"], term=facts["term"],
-                 part=facts["part"], hint=t(f"formula.hints.{facts['hint']}"))
+        return Plain(t("formula.nonfinite", role=t(f"formula.roles.{facts['role']}"),
+                       value=t(f"formula.value.{facts['value']}"), step=facts["step"],
+                       term=textsafe.plain_markdown(facts["term"]),       # the visitor's own formula: plain
+                       part=textsafe.plain_markdown(facts["part"]), hint=t(f"formula.hints.{facts['hint']}")))
     except KeyError:
         return engine_text(facts.get("message", ""))
 

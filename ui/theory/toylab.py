@@ -199,8 +199,8 @@ def _formula_editor(key: str) -> None:
             st.error(text)
         st.caption(t("formula.keeps", loss=t(LOSSES[config.loss].content_key("toy_label"))))
     if own:
-        st.caption(t("formula.toy_using", d=config.d_loss or BUILTIN_FORMULAS[config.loss].d,
-                     g=config.g_loss or BUILTIN_FORMULAS[config.loss].g))
+        st.caption(plain.said("formula.toy_using", d=config.d_loss or BUILTIN_FORMULAS[config.loss].d,   # typed text
+                              g=config.g_loss or BUILTIN_FORMULAS[config.loss].g))
 
 
 def _buttons(key: str) -> None:

@@ -21,7 +21,7 @@ from gan_core.device import torch_threads
 from gan_core.training import OPTIMIZERS, FormulaError, TrainConfig, check_text, presets, starting_formulas
 from gan_core.training import losses as gan_losses
 from ui import handoff
-from ui.i18n import engine_error, labels, t
+from ui.i18n import Plain, engine_error, labels, t
 from ui.train.data import DataChoice, choose_data
 
 # ---------------------------------------------------------------- widget choices and bounds
@@ -201,7 +201,7 @@ def formulas_from_values(values: dict) -> tuple[str, str]:
         try:
             check_text(text, role)
         except FormulaError as exc:
-            raise ValueError(t("formula.invalid", role=t(f"formula.roles.{role}"), error=engine_error(exc))) from None
+            raise ValueError(Plain(t("formula.invalid", role=t(f"formula.roles.{role}"), error=engine_error(exc)))) from None
         texts.append(text)
     return texts[0], texts[1]
 
@@ -364,8 +364,8 @@ def config_or_error(values, data: DataChoice, bound: Bounds, device: str) -> tup
     """(the run the widgets describe, "") or (None, why it cannot run)."""
     try:
         return config_from_values(values, data.name, data.image_size, bound, device=device), ""
-    except (ValueError, TypeError) as exc:
-        return None, str(exc)
+    except (ValueError, TypeError) as exc:       # a Plain message (ours) stays Plain: it is shown as it is
+        return None, exc.args[0] if exc.args and isinstance(exc.args[0], Plain) else str(exc)
 
 
 # ---------------------------------------------------------------- a loss's texts (gan_core.training.losses)
