@@ -46,7 +46,9 @@ NUMBER_PLACEHOLDERS = {
     "n", "i", "k", "d", "seed", "psi", "secs", "seconds", "steps", "start", "end", "h", "w", "js", "w_hat", "avg",
     "lo", "hi", "theta", "varied", "same", "done", "planned", "iterations", "batch", "minutes", "threads", "torch",
     "direct", "n_generated", "n_photos", "generated", "photos", "labels", "bins", "mb", "cap", "total", "seen",
-    "size", "eig", "gan", "wgan", "status", "formula", "rate",
+    "size", "eig", "gan", "wgan", "status", "formula", "rate", "acc", "has", "hasnt", "need", "per", "ms", "page",
+    "first", "last", "majority", "cells", "side", "render", "units", "measured", "inside", "outside", "threshold",
+    "region",
 }
 
 # Calls whose text is not a constant but is ours, reviewed one by one: "path: the call" -> why.
@@ -89,6 +91,8 @@ REVIEWED = {
     "error=plain.engine(error)))": "plain either way",
     "ui/train/data.py: bar.progress(min(seen / total, 1.0) if total else 0.0, text=text)": "plain.said",
     "ui/train/run.py: st.progress(snap.progress, text=text)": "numbers and our words",
+    "ui/playground/custom.py: st.warning(error_text(code, values))": "error_text is plain.said",
+    "ui/playground/custom.py: st.warning(error_text(exc.code, exc.values))": "error_text is plain.said",
     "pages/1_Playground.py: st.caption(share.hub_source_note(model.info))": "share.hub_source_note returns plain.said",
     "ui/theory/modes.py: st.markdown(\"| \" + \" | \".join(t(f\"theorylab.modes.table.{c}\") for c in cols) + "
     "\" |\\n|---|---|---|---|---|\\n\" + \"\\n\".join(rows))": "a table of numbers",
@@ -179,7 +183,8 @@ def markdown_calls():
                      and not _receiver_names(f) & NOT_STREAMLIT) or getattr_st or either_st
             if not draws:
                 continue
-            texts = list(node.args[:1]) + [k.value for k in node.keywords if k.arg in ("body", "text")]
+            first = [] if isinstance(f, ast.Attribute) and f.attr == "progress" else list(node.args[:1])   # a number
+            texts = first + [k.value for k in node.keywords if k.arg in ("body", "text")]
             key = f"{path.relative_to(ROOT)}: " + " ".join(ast.get_source_segment(source, node).split())
             yield key, all(safe(t) for t in texts), node
 

@@ -14,6 +14,7 @@ import torch
 from gan_core import playground as pg
 from gan_core.playground import custom
 from gan_core.viz import make_grid
+from ui import plain
 from ui.i18n import t
 
 KEEP = "session"
@@ -53,7 +54,7 @@ def apply(state: pg.LatentState) -> None:
 
 
 def error_text(code: str, values: dict) -> str:
-    return t(f"myslider.errors.{code}", **values)
+    return plain.said(f"myslider.errors.{code}", **values)       # values may repeat what a visitor typed
 
 
 def mine_slider(engine: pg.LatentEngine, where=None) -> tuple:
@@ -70,7 +71,7 @@ def mine_slider(engine: pg.LatentEngine, where=None) -> tuple:
         return None, 0.0
     where.subheader(t("myslider.sidebar_title"))
     ss.setdefault(MINE_ALPHA, 0.0)
-    alpha = where.slider(spec.name or t("myslider.unnamed"), pg.NAMED_MIN, pg.NAMED_MAX, step=pg.NAMED_STEP,
+    alpha = where.slider(plain.md(spec.name) if spec.name else t("myslider.unnamed"), pg.NAMED_MIN, pg.NAMED_MAX, step=pg.NAMED_STEP,
                          key=MINE_ALPHA, persist_state=KEEP)
     where.caption(t("myslider.sidebar_caption", acc=fitted.accuracy, n=fitted.n))
     return spec, float(alpha)
@@ -175,8 +176,8 @@ def slider_view(s) -> None:
 def report(s, fitted: custom.FittedSlider) -> None:
     """How good (cross-validated accuracy) and how clean (cosines, the measured change) the slider is."""
     ss, engine = st.session_state, s.engine
-    name = fitted.spec.name or t("myslider.unnamed")
-    st.subheader(t("myslider.report_title", name=name))
+    name = plain.md(fitted.spec.name) if fitted.spec.name else plain.Plain(t("myslider.unnamed"))
+    st.subheader(plain.said("myslider.report_title", name=name))      # the slider's name, as the visitor typed it
     verdict = "myslider.reliable" if fitted.reliable else "myslider.unreliable"
     (st.success if fitted.reliable else st.warning)(t(verdict, acc=fitted.accuracy, n=fitted.n,
                                                       majority=fitted.majority))
