@@ -22,7 +22,7 @@ NUMBER_PLACEHOLDERS = {
     "direct", "n_generated", "n_photos", "generated", "photos", "labels", "bins", "mb", "cap", "total", "seen",
     "size", "eig", "gan", "wgan", "status", "formula", "rate", "acc", "has", "hasnt", "need", "per", "ms", "page",
     "first", "last", "majority", "cells", "side", "render", "units", "measured", "inside", "outside", "threshold",
-    "region",
+    "region", "low", "mean", "floor",
 }
 
 # Calls whose text is not a constant but is ours, reviewed one by one: "path: the call" -> why.
@@ -65,6 +65,12 @@ REVIEWED = {
     "error=plain.engine(error)))": "plain either way",
     "ui/train/data.py: bar.progress(min(seen / total, 1.0) if total else 0.0, text=text)": "plain.said",
     "ui/train/run.py: st.progress(snap.progress, text=text)": "numbers and our words",
+    "ui/theory/metrics.py: st.markdown(_table([t(f\"{m}.swd_table.{k}\") for k in (\"shift\", \"per_set\", \"shared\", "
+    "\"colour\")], [[t(f\"{m}.shifts.{name}\"), f\"{per:.1f}\", f\"{shared:.1f}\", f\"{colour:.1%}\"] for name, per, "
+    "shared, colour in swd_rows]))": "a table of numbers and our words",
+    "ui/theory/metrics.py: st.markdown(_table([t(f\"{m}.pr_table.{k}\") for k in (\"set\", \"precision\", \"recall\", "
+    "\"seconds\")], [[t(f\"{m}.pr_floor\") if psi is None else f\"ψ = {psi:g}\", f\"{p:.3f}\", f\"{r:.3f}\", "
+    "f\"{s:.1f}\"] for psi, p, r, s in pr_rows]))": "a table of numbers and our words",
     "ui/playground/custom.py: st.warning(error_text(code, values))": "error_text is plain.said",
     "ui/playground/custom.py: st.warning(error_text(exc.code, exc.values))": "error_text is plain.said",
     "pages/1_Playground.py: st.caption(share.hub_source_note(model.info))": "share.hub_source_note returns plain.said",
