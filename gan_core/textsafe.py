@@ -85,8 +85,9 @@ def quote(text, limit: int = VALUE_CHARS, middle: bool = False) -> str:
 # <autolinks>, entities (&#8238;), math ($), tables (|), headings (#), e-mail autolinks (@).
 # Each is backslash-escaped (CommonMark lets any ASCII punctuation be escaped, and shows it as itself).
 _SPECIAL = frozenset("\\`*_~[]<>&$|#@")
-# Bare-URL autolinks (GFM): "https://…" and "www.…" become links with no markup at all.
-_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(://)|(?<=www)(\.)")
+# Bare-URL autolinks (GFM): "https://…" and "www.…" become links with no markup at all; a
+# "javascript:" scheme is escaped too, so that no reader of the text sees a live-looking script link.
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(://)|(?<=www)(\.)|(?<=javascript)(:)")
 # At the very start of a message, a list item, quote or heading marker ("- x", "> x", "1. x").
 _BLOCK_START = re.compile(r"^(\s*\d*)([-+=>.)])")
 
