@@ -85,9 +85,12 @@ def quote(text, limit: int = VALUE_CHARS, middle: bool = False) -> str:
 # <autolinks>, entities (&#8238;), math ($), tables (|), headings (#), e-mail autolinks (@).
 # Each is backslash-escaped (CommonMark lets any ASCII punctuation be escaped, and shows it as itself).
 _SPECIAL = frozenset("\\`*_~[]<>&$|#@")
-# Bare-URL autolinks (GFM): "https://…" and "www.…" become links with no markup at all; a
-# "javascript:" scheme is escaped too, so that no reader of the text sees a live-looking script link.
-_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(://)|(?<=www)(\.)|(?<=javascript)(:)")
+# Bare-URL autolinks (GFM): "https://…" and "www.…" become links with no markup at all, and a
+# backslash does not stop them (the browser's markdown links "https\://x" all the same, seen in
+# tests/e2e/test_safety_browser.py). A word joiner (U+2060, invisible, zero width) inside the
+# separator does: "https:<U+2060>//x" reads the same and is no link. "javascript:" gets one as well.
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z]:)(//)|(?<=www)(\.)|(?<=javascript)(:)")
+_JOINER = "\u2060"
 # At the very start of a message, a list item, quote or heading marker ("- x", "> x", "1. x").
 _BLOCK_START = re.compile(r"^(\s*\d*)([-+=>.)])")
 
@@ -98,7 +101,7 @@ def escape_markdown(text) -> str:
     (it would start a new block). Ordinary punctuation (. , : ( ) ' !) is left as it is."""
     text = str(text).replace("\r", " ").replace("\n", " ")
     out = "".join("\\" + ch if ch in _SPECIAL else ch for ch in text)
-    out = _AUTOLINK.sub(lambda m: "\\" + m.group(0), out)
+    out = _AUTOLINK.sub(lambda m: _JOINER + m.group(0), out)
     return _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), out, count=1)
 
 

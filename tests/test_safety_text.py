@@ -73,7 +73,8 @@ def test_markdown_escaping_leaves_no_markup(text):
     assert "://" not in bare and "www." not in bare.lower() and not re.match(r"\s*\d*[-+>.)]", bare)
     assert "\n" not in escaped
     # and it reads back as the same text once the escapes are dropped (neutral aside)
-    assert re.sub(r"\\(.)", r"\1", escaped) == textsafe.neutral(text).replace("\n", " ")
+    # (a word joiner sits inside "://", "www." and "javascript:", so that no autolink forms)
+    assert re.sub(r"\\(.)", r"\1", escaped).replace("\u2060", "") == textsafe.neutral(text).replace("\n", " ")
 
 
 def test_notes_are_bounded_and_counted():

@@ -1,0 +1,111 @@
+"""Issue 28 in a real browser: hostile link values, file names and Hub ids show as typed text.
+
+Every request to another host is blocked (Playwright routing) and recorded; each test passes only
+when none was attempted, no link or image on the page points elsewhere, and the names show with
+their direction controls neutralised — in English and in Persian.
+"""
+
+import io
+import zipfile
+from urllib.parse import quote, urlparse
+
+import pytest
+import torch
+
+sync_api = pytest.importorskip("playwright.sync_api")
+from streamlit_server import WAIT_MS  # noqa: E402
+
+from gan_core.hub import save_generator  # noqa: E402
+from gan_core.models import DCGenerator  # noqa: E402
+
+RLO = "\u202e"
+LINK = ("model=" + quote("[Log in again](https://evil.example/login)") + "&seed=" +
+        quote("![t](https://evil.example/p.png)") + "&psi=" + quote("**BOLD**"))
+
+
+def guarded(page, app_url):
+    """Block and record every request that leaves for a host other than the app's."""
+    own = urlparse(app_url).netloc
+    outside = []
+
+    def route(r):
+        if urlparse(r.request.url).netloc not in (own, ""):
+            outside.append(r.request.url)
+            return r.abort()
+        return r.continue_()
+
+    page.route("**/*", route)
+    return outside
+
+
+def assert_nothing_points_away(page, app_url, outside):
+    own = urlparse(app_url).hostname
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+    srcs = page.eval_on_selector_all("img[src]", "els => els.map(e => e.src)")
+    away = [u for u in hrefs + srcs if urlparse(u).hostname not in (own, None) and not u.startswith(("data:", "blob:"))]
+    # the references on theory pages are the app's own links; none of these pages has them
+    assert not [u for u in away if "evil" in u], away
+    assert not outside, outside
+    assert RLO not in page.inner_text("body")
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_the_markdown_injection_link_shows_as_text(new_page, app_url, lang):
+    page = new_page()
+    outside = guarded(page, app_url)
+    page.goto(f"{app_url}/Playground?{LINK}" + ("&lang=fa" if lang == "fa" else ""))
+    alert = page.get_by_test_id("stAlertContentWarning").first
+    sync_api.expect(alert).to_contain_text("evil.example", timeout=WAIT_MS)
+    text = alert.inner_text().replace("\u2060", "")      # the word joiner that keeps URLs unlinked
+    assert "[Log in again](https://evil.example/log" in text and "![t](https://evil.example/p.png)" in text
+    assert "**BOLD**" in text
+    marked = alert.locator("a, img, strong")
+    assert marked.count() == 0, [marked.nth(i).evaluate("e => e.outerHTML") for i in range(marked.count())]
+    page.wait_for_timeout(500)
+    assert_nothing_points_away(page, app_url, outside)
+
+
+def checkpoint_zip(tmp_path) -> bytes:
+    torch.manual_seed(0)
+    folder = save_generator(tmp_path / "m", DCGenerator(noise_size=8, conv_dim=4, image_size=16).eval())
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name in ("config.json", "model.safetensors"):
+            zf.write(folder / name, name)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_a_checkpoint_named_with_markdown_and_rlo_shows_as_typed(new_page, app_url, tmp_path, lang):
+    page = new_page()
+    outside = guarded(page, app_url)
+    page.goto(f"{app_url}/Playground" + ("?lang=fa" if lang == "fa" else ""))
+    page.get_by_test_id("stSidebar").get_by_test_id("stExpander").first.click()
+    name = f"[Session expired - sign in](https://evil.example/login){RLO}piz.exe.zip"
+    page.get_by_test_id("stSidebar").locator('input[type="file"]').first.set_input_files(
+        files=[{"name": name, "mimeType": "application/zip", "buffer": checkpoint_zip(tmp_path)}])
+    main = page.get_by_test_id("stMain")
+    sync_api.expect(main).to_contain_text("[U+202E]piz.exe.zip", timeout=WAIT_MS)
+    assert main.get_by_text("Session expired", exact=False).first.locator("a").count() == 0
+    assert_nothing_points_away(page, app_url, outside)
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_a_markdown_hub_id_is_answered_as_text(new_page, app_url, lang):
+    page = new_page()
+    outside = guarded(page, app_url)
+    page.goto(f"{app_url}/Playground" + ("?lang=fa" if lang == "fa" else ""))
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option").last.click()             # the "Hub repo" entry is the last option
+    field = sidebar.locator('input[type="text"]').first
+    field.fill("[Sign in again](https://evil.example)")
+    field.press("Enter")
+    sidebar.get_by_test_id("stButton").first.click()
+    error = sidebar.get_by_test_id("stAlertContentError").first
+    # The field's rule answers (in the browser it names the form a Hub id takes; the AppTest in
+    # tests/test_safety_pages.py checks the quoted echo): whatever it says, no link comes of it.
+    sync_api.expect(error).to_be_visible(timeout=WAIT_MS)
+    assert error.locator("a, img").count() == 0
+    assert "](" not in error.inner_text() or "[Sign in again]" in error.inner_text().replace("\u2060", "")
+    assert_nothing_points_away(page, app_url, outside)
