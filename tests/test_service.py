@@ -267,7 +267,15 @@ def test_the_backend_is_one_setting_and_ray_falls_back_to_local_with_a_note(monk
     fake = types.ModuleType("gan_core.jobs.ray_backend")
     fake.RayBackend = Unreachable
     monkeypatch.setitem(sys.modules, "gan_core.jobs.ray_backend", fake)
-    monkeypatch.setattr(local_backend, "LocalBackend", lambda workers: FakeBackend(workers))
+    def fake_local(workers, spares=1):
+        backend = FakeBackend(workers)
+        backend.spares = spares
+        return backend
+
+    monkeypatch.setattr(local_backend, "LocalBackend", fake_local)
     backend = service_module.make_backend(BackendChoice("ray", 3, "ray://head:10001"))
     assert backend.workers == 3 and "cannot be reached" in backend.note and "on this server" in backend.note
-    assert service_module.make_backend(BackendChoice("local", 4), cloud=True).workers == 1
+    assert backend.spares == 1
+    cloud = service_module.make_backend(BackendChoice("local", 4), cloud=True)
+    # Cloud: one worker and no idle spare (a spare's ~0.6 GB took the emulation past the 2.7 GB cap)
+    assert cloud.workers == 1 and cloud.spares == 0
