@@ -28,3 +28,19 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture
+def fresh_job_service(monkeypatch):
+    """For page tests that press Start (`pytestmark = pytest.mark.usefixtures(...)`): AppTests in one
+    process share st.cache_resource, so no run (nor worker) may leak into the next test."""
+    import streamlit as st
+
+    from ui.train import queue as train_queue
+
+    monkeypatch.setenv("GAN_PLAYGROUND_WORKERS", "1")
+    st.cache_resource.clear()
+    yield
+    while train_queue.SERVICES:
+        train_queue.SERVICES.pop().close()
+    st.cache_resource.clear()

@@ -6,14 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-import streamlit as st
 import torch  # noqa: F401  (imported before the first AppTest run: see testing-notes)
 from streamlit.testing.v1 import AppTest
 
 from gan_core.training import BUILTIN_FORMULAS, TrainConfig, Trainer
 from ui import handoff
 from ui.train import messages as msg
-from ui.train import queue as train_queue
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN = str(ROOT / "pages" / "2_Train.py")
@@ -22,15 +20,7 @@ TINY = {"tr_conv_dim": 8, "tr_batch_size": 8, "tr_noise_size": 16, "tr_iteration
 MINIMAX_G = BUILTIN_FORMULAS["minimax"].g
 
 
-@pytest.fixture(autouse=True)
-def fresh_service(monkeypatch):
-    """AppTests in one process share st.cache_resource: no run (nor worker) may leak into the next test."""
-    monkeypatch.setenv("GAN_PLAYGROUND_WORKERS", "1")
-    st.cache_resource.clear()
-    yield
-    while train_queue.SERVICES:
-        train_queue.SERVICES.pop().close()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_job_service")   # tests/conftest.py
 
 
 def train_page(lang="en", **values):

@@ -13,15 +13,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit as st
-import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from gan_core.faces import PhotoError
-from gan_core.hub import save_generator
-from gan_core.models import DCGenerator
 from gan_core.textsafe import Sentence
 from ui import i18n, plain
+
+from checkpoints import tiny_checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYGROUND = str(ROOT / "pages" / "1_Playground.py")
@@ -84,16 +83,6 @@ def test_a_1_kb_link_gives_one_short_warning_fast(fresh):
     assert warning.count("\n- ") <= 6 and len(warning) < 3000, warning
     assert "more values were ignored" in warning
     assert time.perf_counter() - t0 < 60        # the page itself (faces64 included); the notes are instant
-
-
-def tiny_checkpoint(tmp_path) -> bytes:
-    torch.manual_seed(0)
-    folder = save_generator(tmp_path / "m", DCGenerator(noise_size=8, conv_dim=4, image_size=16).eval())
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name in ("config.json", "model.safetensors"):
-            zf.write(folder / name, name)
-    return buf.getvalue()
 
 
 @pytest.mark.parametrize("lang", ["en", "fa"])

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 import torch
 from contentfiles import CONTENT
 from PIL import Image
@@ -27,7 +26,6 @@ from ui.train import charts
 from ui.train import data as train_data
 from ui.train import messages as msg
 from ui.train import queue as train_queue
-from ui.train import run as train_run
 from ui.train import settings as tr
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,15 +34,7 @@ PAGE = str(ROOT / "pages" / "2_Train.py")
 TINY = {"tr_conv_dim": 8, "tr_batch_size": 8, "tr_noise_size": 16, "tr_iterations": 30, "tr_sample_every": 10}
 
 
-@pytest.fixture(autouse=True)
-def fresh_service(monkeypatch):
-    """AppTests in one process share st.cache_resource: no run (nor worker) may leak into the next test."""
-    monkeypatch.setenv("GAN_PLAYGROUND_WORKERS", "1")
-    st.cache_resource.clear()
-    yield
-    while train_queue.SERVICES:
-        train_queue.SERVICES.pop().close()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_job_service")   # tests/conftest.py
 
 
 def page(sync=True, query=None, **values):

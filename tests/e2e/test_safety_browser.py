@@ -5,18 +5,14 @@ when none was attempted, no link or image on the page points elsewhere, and the 
 their direction controls neutralised — in English and in Persian.
 """
 
-import io
-import zipfile
 from urllib.parse import quote, urlparse
 
 import pytest
-import torch
 
 sync_api = pytest.importorskip("playwright.sync_api")
 from streamlit_server import WAIT_MS  # noqa: E402
 
-from gan_core.hub import save_generator  # noqa: E402
-from gan_core.models import DCGenerator  # noqa: E402
+from checkpoints import tiny_checkpoint  # noqa: E402  (tests/checkpoints.py)
 
 RLO = "\u202e"
 LINK = ("model=" + quote("[Log in again](https://evil.example/login)") + "&seed=" +
@@ -65,16 +61,6 @@ def test_the_markdown_injection_link_shows_as_text(new_page, app_url, lang):
     assert_nothing_points_away(page, app_url, outside)
 
 
-def checkpoint_zip(tmp_path) -> bytes:
-    torch.manual_seed(0)
-    folder = save_generator(tmp_path / "m", DCGenerator(noise_size=8, conv_dim=4, image_size=16).eval())
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name in ("config.json", "model.safetensors"):
-            zf.write(folder / name, name)
-    return buf.getvalue()
-
-
 @pytest.mark.parametrize("lang", ["en", "fa"])
 def test_a_checkpoint_named_with_markdown_and_rlo_shows_as_typed(new_page, app_url, tmp_path, lang):
     page = new_page()
@@ -83,7 +69,7 @@ def test_a_checkpoint_named_with_markdown_and_rlo_shows_as_typed(new_page, app_u
     page.get_by_test_id("stSidebar").get_by_test_id("stExpander").first.click()
     name = f"[Session expired - sign in](https://evil.example/login){RLO}piz.exe.zip"
     page.get_by_test_id("stSidebar").locator('input[type="file"]').first.set_input_files(
-        files=[{"name": name, "mimeType": "application/zip", "buffer": checkpoint_zip(tmp_path)}])
+        files=[{"name": name, "mimeType": "application/zip", "buffer": tiny_checkpoint(tmp_path)}])
     main = page.get_by_test_id("stMain")
     sync_api.expect(main).to_contain_text("[U+202E]piz.exe.zip", timeout=WAIT_MS)
     assert main.get_by_text("Session expired", exact=False).first.locator("a").count() == 0
