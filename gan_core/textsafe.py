@@ -105,6 +105,12 @@ def escape_markdown(text) -> str:
     return _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), out, count=1)
 
 
+def code_text(text) -> str:
+    """A stranger's words for inside a markdown code span (`...`): a code span shows its content as
+    it is (a backslash escape would show as a backslash), so only a backtick could end it early."""
+    return neutral(text).replace("\r", " ").replace("\n", " ").replace("`", "'")
+
+
 def plain_markdown(text) -> str:
     """A whole message that may carry a stranger's words, ready to sit inside markdown as plain text."""
     return escape_markdown(neutral(text))

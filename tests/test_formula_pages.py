@@ -2,6 +2,7 @@
 loss asks of G, the WGAN-GP + batch-norm fix, the prefill; the toy lab's editor, optimiser, R1 and EMA.
 """
 
+import re
 import json
 from pathlib import Path
 
@@ -33,7 +34,8 @@ def train_page(lang="en", **values):
 
 
 def texts(elements):
-    return " ".join(str(e.value) for e in elements)
+    """The messages as a reader sees them: markdown's backslash escapes (ui/plain.py) taken out."""
+    return re.sub(r"\\(.)", r"\1", " ".join(str(e.value) for e in elements))
 
 
 # ---------------------------------------------------------------- the Train page

@@ -113,8 +113,11 @@ def engine_error(exc, prefix: str = "formula") -> str:
     key = getattr(exc, "key", None)
     if key is None:
         return engine_text(str(exc))
-    # The facts may repeat what a visitor typed (a formula's token): plain text (gan_core/textsafe.py).
-    params = {k: textsafe.plain_markdown(v) if isinstance(v, str) else v for k, v in dict(exc.params).items()}
+    # The facts may repeat what a visitor typed (a formula's token): plain text (gan_core/textsafe.py),
+    # made for where the template puts it: inside a code span or in the running text.
+    template = text_in(current(), f"{prefix}.errors.{key}") if key else ""
+    params = {k: ((textsafe.code_text(v) if f"`{{{k}}}`" in str(template) else textsafe.plain_markdown(v))
+                  if isinstance(v, str) else v) for k, v in dict(exc.params).items()}
     for name, sub in getattr(exc, "translate", {}).items():
         params[name] = t(f"{prefix}.{sub}", **params)
     try:
@@ -128,8 +131,8 @@ def formula_nonfinite(facts: dict) -> str:
     try:
         return Plain(t("formula.nonfinite", role=t(f"formula.roles.{facts['role']}"),
                        value=t(f"formula.value.{facts['value']}"), step=facts["step"],
-                       term=textsafe.plain_markdown(facts["term"]),       # the visitor's own formula: plain
-                       part=textsafe.plain_markdown(facts["part"]), hint=t(f"formula.hints.{facts['hint']}")))
+                       term=textsafe.code_text(facts["term"]),       # the visitor's own formula, in a code span
+                       part=textsafe.code_text(facts["part"]), hint=t(f"formula.hints.{facts['hint']}")))
     except KeyError:
         return engine_text(facts.get("message", ""))
 
