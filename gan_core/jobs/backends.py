@@ -147,16 +147,16 @@ def generator_from_state(config: TrainConfig, state: dict | None) -> torch.nn.Mo
     return g
 
 
-def worker_died_sentence(exitcode: int | None = None, where: str = "worker process") -> str:
-    """The one sentence a learner reads when the worker training their run went away."""
-    if exitcode is not None and exitcode < 0 and -exitcode == 9:
-        why = " (it was killed, most likely because the machine ran out of memory)"
-    elif exitcode is not None and exitcode < 0:
-        why = f" (it was ended by signal {-exitcode})"
-    elif exitcode is not None and exitcode > 0:
-        why = f" (exit code {exitcode})"
-    else:
-        why = ""
+def worker_died_sentence(exitcode: int | None = None, where: str = "worker process", why: str = "") -> str:
+    """The one sentence a learner reads when the worker training their run went away (`why`: the
+    cause in brackets when the caller knows it better than an exit code does)."""
+    if not why and exitcode is not None:
+        if exitcode == -9:
+            why = " (it was killed, most likely because the machine ran out of memory)"
+        elif exitcode < 0:
+            why = f" (it was ended by signal {-exitcode})"
+        elif exitcode > 0:
+            why = f" (exit code {exitcode})"
     return (f"The {where} training this run stopped unexpectedly{why}; the run ended, "
             "your place was freed and you can start again.")
 

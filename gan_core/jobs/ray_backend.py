@@ -127,8 +127,8 @@ def died_sentence(exc: BaseException) -> str:
     elif "low on memory" in text or "memory pressure" in text:
         why = " (its machine ran low on memory)"
     else:
-        return worker_died_sentence(where="Ray worker")
-    return worker_died_sentence(where="Ray worker").replace(" unexpectedly;", f" unexpectedly{why};", 1)
+        why = ""
+    return worker_died_sentence(where="Ray worker", why=why)
 
 
 class RayRun:
