@@ -83,3 +83,21 @@ def test_a_killed_worker_gives_the_sentence_and_the_queue_moves_on():
         assert b.snapshot().status == "done" and b.generator is not None
     finally:
         svc.close()
+
+
+def test_the_wait_estimates_learn_this_machines_boot_start_up_and_hand_back():
+    svc = JobService(LocalBackend(workers=1, spares=1), poll_s=0.1)
+    try:
+        a = svc.submit(tiny_config(iterations=30), owner="a")        # the pre-started worker still boots
+        assert a.run.warm is False and a.run.booting_for_s < 5
+        until(lambda: not a.running)
+        until(lambda: None in svc.backend.idle_workers())            # the spare has booted
+        b = svc.submit(tiny_config(iterations=30), owner="b")
+        assert b.run.warm is True
+        until(lambda: not b.running)
+        m = svc.eta
+        assert m.boot.n == 1 and 0.3 < m.boot.value < 60              # a fresh interpreter, torch, warm-up
+        assert m.start.n == 1 and 0 < m.start.value < m.boot.value
+        assert m.tail.n == 2 and 0 <= m.tail.value < 10
+    finally:
+        svc.close()

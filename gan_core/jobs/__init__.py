@@ -4,6 +4,8 @@
 * backends.py: where a training runs: the `Backend` / `Run` / `RunSpec` contract of the job service.
 * local_backend.py: `LocalBackend`, trainings in spawned worker processes on this machine.
 * service.py: `JobService`, the fair queue every session shares in front of a backend; `make_backend`.
+* eta.py: the queue's wait estimates: `EtaModel` (a backend's start-up, boot and hand-back times and
+  run speeds, learned from priors) and `forecast()` (the line simulated forward under the cap rule).
 * ray_backend.py: the `ray` backend, each training a Ray actor on a cluster (optional install,
   requirements-cluster.txt; not imported here, so gan_core imports without Ray).
 * series.py: bounded loss curves and the timeline of sample grids.

@@ -11,6 +11,13 @@ Both backends run a `TrainingJob` inline inside the worker and answer snapshot r
 `SnapshotUnpacker.unpack()` (each sample grid crosses once, not on every poll) and rebuild the
 trained generator with `generator_from_state()`. A worker that dies turns its run into
 `dead_snapshot(...)` with one sentence from `worker_died_sentence()`.
+
+For the queue's wait estimates (eta.py) a backend may also offer, and both do: `timing` (an
+eta.Timing: its stated priors for start-up, boot and hand-back), `idle_workers()` (its idle
+workers in the order `start()` takes them: None for a booted one, else seconds spent booting),
+and on each Run `warm` (whether its worker had booted when it took the run) and `booting_for_s`
+(how long that worker had existed). A backend without them is estimated as having a ready worker
+whenever one is free.
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from .backends import (RunSpec, SnapshotPacker, SnapshotUnpacker, dead_snapshot, generator_from_state,
                        generator_state, worker_died_sentence)
+from .eta import Timing
 from .job import Snapshot
 
 log = logging.getLogger(__name__)
@@ -192,9 +193,11 @@ class _Worker:
 class LocalRun:
     """backends.Run for a worker process. Thread-safe: one lock around the pipe."""
 
-    def __init__(self, backend: LocalBackend, worker: _Worker, spec: RunSpec):
+    def __init__(self, backend: LocalBackend, worker: _Worker, spec: RunSpec, warm: bool = True):
         self.spec = spec
         self.error: str | None = None
+        self.warm = warm                                    # its worker had booted when it took the run
+        self.booting_for_s = time.monotonic() - worker.created   # how long that worker had existed
         self._backend = backend
         self._worker = worker
         self._lock = threading.Lock()
@@ -320,6 +323,11 @@ class LocalBackend:
     """backends.Backend with `workers` spawned processes on this machine."""
 
     name = "local"
+    # Priors for the queue's estimates until this server has measured its own (eta.py), from the
+    # 2-core machine: Start -> first step on a booted worker 0.31 s (bench/bench_ray_backend.py);
+    # runs held their worker 18.1 s for a 15 s cap (bench/bench_classroom.py, reduced run), ~2.5 s
+    # of it after the last step; a fresh worker boots (torch, the default preset warmed up) in ~5 s.
+    timing = Timing(start_s=0.3, boot_s=5.0, tail_s=2.5)
 
     def __init__(self, workers: int | None = None, threads: int = 1, prestart: bool = True, spares: int = 1):
         self.workers = workers or default_workers()
@@ -352,7 +360,16 @@ class LocalBackend:
                 worker = _Worker(self.threads)
             self._busy.add(worker)
             self._refill()
-        return LocalRun(self, worker, spec)
+        return LocalRun(self, worker, spec, warm=bool(ready))
+
+    def idle_workers(self) -> list[float | None]:
+        """The idle workers in the order start() takes them: None for a booted one, else the seconds
+        it has been booting (the queue's estimates)."""
+        now = time.monotonic()
+        with self._lock:
+            alive = [w for w in self._idle if w.alive()]
+            ready = [w for w in alive if w.check_ready()]
+            return [None] * len(ready) + sorted(now - w.created for w in alive if w not in ready)[::-1]
 
     def _refill(self):
         """Boot workers until idle + busy is the target again (lock held)."""

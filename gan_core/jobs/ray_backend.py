@@ -33,6 +33,7 @@ import torch
 
 from .backends import (BackendUnavailable, RunSpec, SnapshotPacker, SnapshotUnpacker, dead_snapshot,
                        generator_from_state, generator_state, worker_died_sentence)
+from .eta import Timing
 from .job import Snapshot, TrainingJob
 
 log = logging.getLogger(__name__)
@@ -134,9 +135,11 @@ def died_sentence(exc: BaseException) -> str:
 class RayRun:
     """One training on the cluster, seen from the web process (implements backends.Run)."""
 
-    def __init__(self, backend: "RayBackend", spec: RunSpec, actor):
+    def __init__(self, backend: "RayBackend", spec: RunSpec, actor, warm: bool = False, booting_for_s: float = 0.0):
         self.spec = spec
         self.error: str | None = None
+        self.warm = warm                      # its actor had booted when it took the run
+        self.booting_for_s = booting_for_s    # how long that actor had existed
         self._backend = backend
         self._actor = actor
         self._lock = threading.Lock()
@@ -300,6 +303,11 @@ class RayBackend:
     """
 
     name = "ray"
+    # Priors for the queue's estimates until this server has measured its own (eta.py), from a
+    # two-node local cluster on the 2-core machine (bench/bench_ray_backend.py): Start -> first step
+    # 0.36 s on a warm spare actor, 4.84 s on a fresh one; runs held their actor 22.3 s for a 15 s cap
+    # (bench/bench_classroom.py, reduced run), ~2.5 s of it after the last step.
+    timing = Timing(start_s=0.4, boot_s=4.5, tail_s=2.5)
 
     def __init__(self, address: str = "auto", workers: int | None = None, spares: int = 1, **init_kwargs):
         ray = _ray()
@@ -309,7 +317,7 @@ class RayBackend:
         self._lock = threading.Lock()
         self._runs: list[RayRun] = []
         self.spares = max(0, spares)
-        self._spares: list[tuple] = []      # (actor, its ready() ref), oldest first
+        self._spares: list[tuple] = []      # (actor, its ready() ref, when created), oldest first
         self._closed = False
         self._cpus = (float("-inf"), 0)     # (when read, CPUs)
         self._owns = not ray.is_initialized()
@@ -344,9 +352,9 @@ class RayBackend:
         with self._lock:
             if self._closed:
                 raise RuntimeError("this backend is closed")
-            actor = self._take_spare(ray) or _actor_class().remote()
+            actor, warm, age = self._take_spare(ray) or (_actor_class().remote(), False, 0.0)
             actor.begin.remote(plain, dataset_ref)
-            run = RayRun(self, spec, actor)
+            run = RayRun(self, spec, actor, warm, age)
             self._runs.append(run)
             self._refill()
         return run
@@ -355,37 +363,55 @@ class RayBackend:
         """Block until every spare has booted (benchmarks; the app need not wait). True if they did."""
         ray = _ray()
         with self._lock:
-            refs = [ref for _, ref in self._spares]
+            refs = [ref for _, ref, _ in self._spares]
         done, _ = ray.wait(refs, num_returns=len(refs), timeout=timeout) if refs else ([], [])
         return len(done) == len(refs)
 
     def _take_spare(self, ray):
-        """A warm spare (a booting one if none is warm yet); spares that died are dropped (lock held)."""
+        """(actor, warm, seconds since created) of a warm spare (a booting one if none is warm yet),
+        or None; spares that died are dropped (lock held)."""
         booting = []
-        for actor, ref in list(self._spares):
+        for spare in list(self._spares):
+            actor, ref, created = spare
             done, _ = ray.wait([ref], timeout=0)
             if not done:
-                booting.append(actor)
+                booting.append(spare)
                 continue
-            self._spares.remove((actor, ref))
+            self._spares.remove(spare)
             try:
                 ray.get(actor.ready.remote(), timeout=2.0)   # alive now, not only when it booted
-                return actor
+                return actor, True, time.monotonic() - created
             except Exception:          # it died while waiting (its machine left, ...) or hangs: drop it
                 log.info("a spare Ray actor was lost", exc_info=True)
                 _kill(actor)
         if booting:
-            actor = booting[0]
-            self._spares = [(a, r) for a, r in self._spares if a is not actor]
-            return actor
+            spare = booting[0]
+            self._spares.remove(spare)
+            return spare[0], False, time.monotonic() - spare[2]
         return None
+
+    def idle_workers(self) -> list[float | None]:
+        """The spares in the order start() takes them: None for a booted one, else the seconds it
+        has been booting (the queue's estimates)."""
+        ray = _ray()
+        now = time.monotonic()
+        with self._lock:
+            spares = list(self._spares)
+        ready, booting = [], []
+        for _, ref, created in spares:
+            try:
+                done, _ = ray.wait([ref], timeout=0)
+            except Exception:          # the cluster does not answer: count it as still booting
+                done = []
+            (ready if done else booting).append(None if done else now - created)
+        return ready + booting
 
     def _refill(self):
         """Boot spares while a CPU is free for them: runs + spares never exceed workers (lock held)."""
         while (not self._closed and len(self._spares) < self.spares
                and len(self._runs) + len(self._spares) < self.workers):
             actor = _actor_class().remote()
-            self._spares.append((actor, actor.ready.remote()))
+            self._spares.append((actor, actor.ready.remote(), time.monotonic()))
 
     def _forget(self, run: RayRun):
         with self._lock:
@@ -399,7 +425,7 @@ class RayBackend:
             runs, spares, self._spares = list(self._runs), self._spares, []
         for run in runs:
             run.release()
-        for actor, _ in spares:
+        for actor, _, _ in spares:
             _kill(actor)
         if self._owns:
             try:

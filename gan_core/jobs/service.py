@@ -13,8 +13,9 @@ Rules (the Train page states them):
   (1 + people waiting per worker), never below `floor_s`, so nobody holds a worker in front of a class;
 * a session whose browser tab has been closed for longer than the disconnect grace period leaves
   the queue (or its run stops);
-* the estimated wait comes from the running runs' progress and rates and the measured speed and
-  start-up time of recent runs (all on this server, this backend).
+* the estimated wait (eta.py) simulates the line forward: the running runs' progress and rates,
+  the cap rule, the backend's idle (warm or booting) workers, and what this server has measured of
+  this backend's start-up, boot and hand-back times and of each run size's speed (priors until then).
 
 A monitor thread polls every running run (`Run.snapshot()`), applies the caps and the closed-tab
 rule, collects finished runs (their generator) and starts the next in line. Pages read the
@@ -23,9 +24,7 @@ handle's last snapshot and never touch a worker themselves. No Streamlit here.
 
 from __future__ import annotations
 
-import collections
 import dataclasses
-import heapq
 import itertools
 import logging
 import os
@@ -38,12 +37,12 @@ import numpy as np
 
 from ..training.config import TrainConfig
 from .backends import BACKEND_ENV, RAY_ADDRESS_ENV, Backend, BackendUnavailable, RunSpec, env_workers
+from .eta import EtaModel, Queued, Running, forecast
 from .job import Snapshot, disconnect_grace_s, format_duration
 
 log = logging.getLogger(__name__)
 
 POLL_S = 0.3                 # how often the monitor looks at every run and at the queue
-DEFAULT_STARTUP_S = 3.0      # Start -> first step, until a run on this server has measured it
 
 
 class AlreadyInLine(RuntimeError):
@@ -90,7 +89,9 @@ class Handle:
         self.archived = False
         self.submitted_at = time.monotonic()
         self.started_at: float | None = None      # when a worker took it
-        self.first_step_at: float | None = None
+        self.zero_at: float | None = None         # when its training clock started (now - snapshot.elapsed)
+        self.expected_zero: float | None = None   # when the estimate expects it to start (while starting)
+        self.stop_at: float | None = None         # when a stop was asked for
         self.ended_at: float | None = None
         self.run = None
         self.position = 0                         # 1-based while queued
@@ -191,8 +192,7 @@ class JobService:
         self._running: list[Handle] = []
         self._owners: dict[str, Handle] = {}
         self._numbers = itertools.count(1)
-        self._rates = collections.deque(maxlen=20)      # (config key, its/s) of finished runs
-        self._startups = collections.deque(maxlen=20)   # seconds from a worker taking a run to its first step
+        self.eta = EtaModel(getattr(backend, "timing", None))   # learned start-up, boot, hand-back, speeds
         self._closed = False
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._monitor, name="gan-job-service", daemon=True)
@@ -262,6 +262,7 @@ class JobService:
             if h.state == "finished" or h._stop_reason:
                 return False
             h._stop_reason = reason or "stopped"
+            h.stop_at = time.monotonic()
             run = h.run
         if run is not None:
             run.stop(reason)
@@ -295,7 +296,10 @@ class JobService:
                 continue
             h.dataset = None                # it travelled with the spec
             h._state = "running"
-            h.started_at = time.monotonic()
+            h.started_at = now = time.monotonic()
+            warm, age = getattr(h.run, "warm", None), getattr(h.run, "booting_for_s", 0.0)
+            ready_at = now + max(0.0, self.eta.boot.value - age) if warm is False else now
+            h.expected_zero = now + self.eta.overhead(now, ready_at)
             h.position, h.wait_s = 0, 0.0
             self._running.append(h)
 
@@ -318,9 +322,11 @@ class JobService:
         finished = []
         for h in running:                     # pipe/actor calls outside the service lock
             snap = h.run.snapshot()
-            if h.first_step_at is None and snap.iteration > 0:
-                h.first_step_at = now
-                self._startups.append(now - h.started_at)
+            if h.zero_at is None and snap.elapsed > 0 and snap.status != "error":
+                with self._lock:
+                    h.zero_at = time.monotonic() - snap.elapsed
+                    self.eta.started(h.zero_at - h.started_at, getattr(h.run, "warm", None),
+                                     getattr(h.run, "booting_for_s", 0.0))
             if snap.finished:
                 finished.append((h, snap))
                 continue
@@ -330,20 +336,26 @@ class JobService:
             if snap.status == "running" and snap.elapsed > cap and not h._cap_stop_sent:
                 h._cap_stop_sent = True
                 h._cap_used = cap
+                h.stop_at = h.stop_at or now
                 h._stop_reason = h._stop_reason or "time limit"
                 h.run.stop(f"the {format_duration(cap)} time limit for one run was reached")
             if self._gone(h, now) and not h._stop_reason:
                 h._stop_reason = "the browser tab was closed"
+                h.stop_at = h.stop_at or now
                 h.run.stop("the browser tab was closed")
         for h, snap in finished:
             gen = h.run.generator() if snap.status != "error" or h.run.error is None else None
-            if snap.iteration > 0 and snap.elapsed > 0 and snap.status in ("done", "stopped"):
-                self._rates.append((_speed_key(h.config), snap.iteration / snap.elapsed))
+            free_at = time.monotonic()          # the worker is free now (its generator is back)
             with self._lock:
+                if snap.iteration > 0 and snap.elapsed > 0 and snap.status in ("done", "stopped"):
+                    self.eta.trained(_speed_key(h.config), snap.iteration / snap.elapsed)
+                if h.zero_at is not None and snap.status != "error":
+                    trained = h._cap_used if h._cap_used is not None else snap.elapsed
+                    self.eta.ended(free_at - (h.zero_at + trained))
                 h._generator = gen
                 h._final = h._last = snap
                 h._state = "finished"
-                h.ended_at = now
+                h.ended_at = free_at
                 self._running.remove(h)
                 h._done.set()
         with self._lock:
@@ -371,48 +383,51 @@ class JobService:
     # ---- estimates
 
     def _rate_for(self, config: TrainConfig) -> float | None:
+        """Expected it/s of a run of `config`: learned from finished runs of its size, else the live
+        rates of running ones; None: unknown (its cap is assumed to bind)."""
         key = _speed_key(config)
-        same = [r for k, r in self._rates if k == key]
-        for h in self._running:                       # live rates count too
-            if h._last is not None and h._last.its_per_sec > 0 and _speed_key(h.config) == key:
-                same.append(h._last.its_per_sec)
-        return statistics.median(same) if same else None
+        learned = self.eta.rate(key)
+        if learned is not None:
+            return learned
+        live = [h._last.its_per_sec for h in self._running
+                if h._last is not None and h._last.its_per_sec > 0 and _speed_key(h.config) == key]
+        return statistics.median(live) if live else None
 
-    def _startup_s(self) -> float:
-        return statistics.median(self._startups) if self._startups else DEFAULT_STARTUP_S
-
-    def expected_run_s(self, config: TrainConfig, cap: float) -> float:
-        """Seconds a run of `config` holds a worker (start-up + training, at most the cap)."""
-        rate = self._rate_for(config)
-        train = cap if rate is None else min(cap, config.iterations / rate)
-        return self._startup_s() + train
+    def _pool(self, now: float) -> list[float] | None:
+        """When each idle worker of the backend will be ready (None: the backend keeps no pool and
+        every start finds a ready worker)."""
+        idle = getattr(self.backend, "idle_workers", None)
+        if idle is None:
+            return None
+        boot = self.eta.boot.value
+        return [now if age is None else now + max(0.0, boot - age) for age in idle()]
 
     def _estimate(self):
-        """Positions and waits: list scheduling of the queue onto the workers' next free times."""
-        workers = self.backend.workers
-        waiting = len(self._queue)
-        free = []
+        """Positions and waits: the line simulated forward (eta.forecast)."""
+        now = time.monotonic()
+        timing = self.eta.timing
+        running = []
         for h in self._running:
             snap = h._last
-            cap = self.rule.cap(waiting, workers)
-            cap = min(cap, h.requested_s) if h.requested_s else cap
-            if snap is None or snap.status == "starting" or snap.iteration <= 0:
-                elapsed = time.monotonic() - h.started_at
-                left = max(0.0, self.expected_run_s(h.config, cap) - elapsed)
+            if h.stop_at is not None or (snap is not None and snap.finished):
+                running.append(Running(now, ending_at=(h.stop_at or now) + timing.tail_s))
+                continue
+            zero = h.zero_at if h.zero_at is not None else max(now, h.expected_zero or now)
+            if snap is not None and snap.iteration > 0 and snap.its_per_sec > 0:
+                its_end = now + max(0, snap.total - snap.iteration) / snap.its_per_sec
             else:
-                left_cap = cap - snap.elapsed
-                left_its = ((snap.total - snap.iteration) / snap.its_per_sec if snap.its_per_sec > 0 else left_cap)
-                left = max(0.0, min(left_cap, left_its)) + 0.5    # + stopping and handing back
-            free.append(left)
-        free += [0.0] * max(0, workers - len(free))
-        heapq.heapify(free)
-        for i, h in enumerate(self._queue):
-            start = heapq.heappop(free)
-            h.position, h.wait_s = i + 1, start
-            behind = waiting - i - 1
-            cap = self.rule.cap(behind, workers)
-            cap = min(cap, h.requested_s) if h.requested_s else cap
-            heapq.heappush(free, start + self.expected_run_s(h.config, cap))
+                rate = self._rate_for(h.config)
+                its_end = zero + h.config.iterations / rate if rate else float("inf")
+            running.append(Running(zero, its_end, h.requested_s))
+        queue = []
+        for h in self._queue:
+            rate = self._rate_for(h.config)
+            queue.append(Queued(h.config.iterations / rate if rate else float("inf"), h.requested_s))
+        workers = self.backend.workers
+        waits = forecast(now, running, queue, self._pool(now), workers,
+                         lambda waiting: self.rule.cap(waiting, workers), timing).waits
+        for i, (h, wait) in enumerate(zip(self._queue, waits)):
+            h.position, h.wait_s = i + 1, wait
 
 
 def _speed_key(config: TrainConfig) -> tuple:
