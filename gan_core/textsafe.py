@@ -11,6 +11,8 @@ reaches a page it passes through here:
     quote(text, n)         neutral, cut short with an ellipsis, in quotes: what an error repeats
     escape_markdown(text)  every character that can start markup backslash-escaped: no link,
                            image, emphasis, HTML, entity, autolink or directive survives
+    code_span(text)        a whole code span (`...`) that nothing inside can end early;
+    code_block(text)       the same as a fenced block (a command in a model card)
     plain_markdown(text)   neutral + escape_markdown: a whole sentence with a stranger's words in it
 
 `Sentence` is an English message plus the key and the values a page needs to say it in its own
@@ -109,6 +111,28 @@ def code_text(text) -> str:
     """A stranger's words for inside a markdown code span (`...`): a code span shows its content as
     it is (a backslash escape would show as a backslash), so only a backtick could end it early."""
     return neutral(text).replace("\r", " ").replace("\n", " ").replace("`", "'")
+
+
+def _fence(text: str, least: int) -> str:
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(least, longest + 1)
+
+
+def code_span(text) -> str:
+    """A stranger's words as a whole markdown code span (`...`), shown exactly as typed (neutral):
+    its backticks are longer than any run of backticks inside, so nothing in it ends it early."""
+    text = neutral(text)
+    fence = _fence(text, 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def code_block(text, language: str = "") -> str:
+    """A stranger's line (a shell command naming their file, their formula) as a fenced markdown
+    block: one line, neutral, inside a fence longer than any run of backticks in it."""
+    text = neutral(text)
+    fence = _fence(text, 3)
+    return f"{fence}{language}\n{text}\n{fence}"
 
 
 def plain_markdown(text) -> str:

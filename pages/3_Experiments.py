@@ -20,7 +20,7 @@ from gan_core.study import (
     results,  # noqa: E402
 )
 from ui import experiments as ex  # noqa: E402
-from ui import i18n  # noqa: E402
+from ui import i18n, plain  # noqa: E402
 
 RESULTS = ex.results_dir()
 
@@ -37,7 +37,7 @@ if not records:
 else:
     missing, planned = ex.missing_runs(records, meta)
     if missing:
-        st.warning(t("experiments.incomplete", done=len(records), planned=planned, missing=", ".join(missing)))
+        st.warning(t("experiments.incomplete", done=len(records), planned=planned, missing=i18n.join(missing)))
     with st.expander(t("experiments.how_h"), expanded=False):
         st.markdown(ex.how_text(meta))
         if meta:
@@ -78,7 +78,7 @@ else:
             if grid is not None:
                 nearest, train_nn = ex.nearest_training(grid)
                 m2.metric(t("experiments.nearest"), f"{nearest:.1f}",
-                          help=t("experiments.nearest_help", train_nn=f"{train_nn:.1f}"))
+                          help=t("experiments.nearest_help", train_nn=plain.num(train_nn, ".1f")))
         if run.get("diverged_at"):
             st.error(ex.run_message(run))
         ex.rerun_live(run, key="rerun_live")
@@ -107,7 +107,7 @@ else:
                         key="factor_chart")
     absent = [n for _, n in groups[factor] if n not in by_name]
     if absent:
-        st.caption(t("experiments.not_run", runs=", ".join(absent)))
+        st.caption(t("experiments.not_run", runs=i18n.join(absent)))
 
 # ------------------------------------------------------------------ compare two runs
 

@@ -30,12 +30,12 @@ REVIEWED = {
     "pages/1_Playground.py: st.caption(controls.dims_caption(engine, state))": "numbers and our words",
     "pages/1_Playground.py: st.caption(t(\"playground.licence_title\") + \" \" + licence)":
         "share.licence_note returns plain.Plain (a model card's licence escaped)",
-    "pages/2_Train.py: st.info(note)": "prefill notes: our sentences about a config handed over by our own pages",
+    "pages/2_Train.py: st.info(note)": "prefill notes: plain.said (a handed-over config may name an upload)",
     "pages/3_Experiments.py: st.warning(t(\"experiments.incomplete\", done=len(records), planned=planned, "
-    "missing=\", \".join(missing)))": "run names of the study design (gan_core.study), not a visitor's",
+    "missing=i18n.join(missing)))": "run names of the study design (gan_core.study), not a visitor's",
     "pages/3_Experiments.py: st.markdown(ex.how_text(meta))": "the bundled results' metadata, written by us",
     "pages/3_Experiments.py: st.markdown(reading)": "the study's reading, from content",
-    "pages/3_Experiments.py: st.caption(t(\"experiments.not_run\", runs=\", \".join(absent)))": "study run names",
+    "pages/3_Experiments.py: st.caption(t(\"experiments.not_run\", runs=i18n.join(absent)))": "study run names",
     "pages/3_Experiments.py: st.error(ex.run_message(run))": "the bundled results' own messages",
     "pages/3_Experiments.py: st.table(diff)": "settings of the bundled study runs",
     "pages/5_Why_training_fails.py: st.markdown(f\"| D(G(z)) = {d_now:.3f} | {t('fails.fig_b.table_loss')} | "
@@ -83,7 +83,7 @@ REVIEWED = {
         "a loss's label, from content",
     "ui/train/run.py: b3.caption(t(\"safety.plan_one\" if data.n_images == 1 else \"train.plan\", "
     "iterations=config.iterations, batch=config.batch_size, n=data.n_images or \"?\") + \" \" + "
-    "t(\"harden.time_cap\", minutes=f\"{cap / 60:g}\") + \" \" + t(\"presets.device_gpu\" if "
+    "t(\"harden.time_cap\", minutes=plain.num(cap / 60, \"g\")) + \" \" + t(\"presets.device_gpu\" if "
     "device.startswith(\"cuda\") else \"presets.device_cpu\", name=device_name(device)))": "numbers and torch's device name",
     "ui/train/run.py: st.caption(t(\"train.compare_caption\", a=a.label, b=b.label))":
         "run labels are built from the config's loss and lr (messages.run_label), never from a name",

@@ -206,3 +206,31 @@ def test_every_safety_key_has_both_languages_and_the_same_placeholders():
     assert en_leaves.keys() == fa_leaves.keys()
     for key, text in en_leaves.items():
         assert set(re.findall(r"\{(\w+)", text)) == set(re.findall(r"\{(\w+)", fa_leaves[key])), key
+
+
+# ---------------------------------------------------------------- Persian digits on the pages (ui.i18n.fill)
+
+def captions_with(at, fragment: str) -> list[str]:
+    return [str(c.value) for c in at.caption if fragment in str(c.value)]
+
+
+def test_the_train_page_in_persian_writes_its_numbers_in_persian_digits(fresh):
+    at = AppTest.from_file(TRAIN, default_timeout=120)
+    at.query_params["lang"] = "fa"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    iterations, batch = at.session_state["tr_iterations"], at.session_state["tr_batch_size"]
+    plan = captions_with(at, "تکرار با دستهٔ")             # "{iterations} iterations at batch {batch} on {n} images."
+    assert len(plan) == 1, plan
+    head = plan[0].split(".")[0]
+    assert i18n.local_digits(iterations, "fa") in head and i18n.local_digits(batch, "fa") in head
+    assert not re.search("[0-9]", head), head
+    server = captions_with(at, "کارگر")                    # the queue's line: workers, waiting, durations
+    assert server and not re.search("[0-9]", server[0]), server
+
+
+def test_the_playground_in_persian_writes_its_numbers_in_persian_digits(fresh):
+    at = playground("fa")
+    assert not at.exception, [e.value for e in at.exception]
+    dims = captions_with(at, "z از")                       # "z has {n} numbers …"
+    assert dims and re.search("[۰-۹]", dims[0]) and not re.search("[0-9]", dims[0]), dims

@@ -19,7 +19,9 @@ the address bar (?lang=fa), so a copied link opens in the same language.
 from __future__ import annotations
 
 import json
+import numbers
 import re
+import string
 from functools import lru_cache
 from pathlib import Path
 
@@ -61,15 +63,66 @@ def is_rtl() -> bool:
 
 
 def t(key: str, **values) -> str:
-    """The text for `key` in the current language; `values` fill {placeholders}.
+    """The text for `key` in the current language; `values` fill {placeholders} (see fill: on a
+    Persian page the numbers among them are written with Persian digits and separators).
 
     A key missing from the Persian file falls back to English, so a page
     never breaks over one untranslated string (the tests still demand both).
     """
     text = text_in(current(), key)
     if values and isinstance(text, str):
-        text = text.format(**values)
+        text = fill(text, values)
     return text
+
+
+# ---------------------------------------------------------------- numbers in the page's digits
+# The one place where the app's numbers take the page's digits: every t() and ui.plain.said()
+# placeholder that receives a number goes through fill(). Persian: ۰-۹, the decimal separator «٫»,
+# the thousands separator «٬» and the percent sign «٪». Text values (file names, Hub ids, commands,
+# formulas, links) are never touched, and a number that the template puts inside a code span
+# (`--iterations {n}`) or a formula ($\lambda={lam}$) stays Latin: code and maths are read left to
+# right, in ASCII, in both languages.
+_FA_DIGITS = str.maketrans("0123456789.,%", "۰۱۲۳۴۵۶۷۸۹٫٬٪")
+_FORMATTER = string.Formatter()
+
+
+def local_digits(text, lang: str | None = None) -> str:
+    """Our own number (already formatted) in the digits of `lang` (default: the page's language)."""
+    return str(text).translate(_FA_DIGITS) if (lang or current()) == "fa" else str(text)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def fill(template: str, values: dict, text=None, lang: str | None = None) -> str:
+    """template.format(**values), with each number in the page's digits unless the template puts it
+    inside a code span or a formula; `text(value, spec, in_code)`, when given, makes each other value
+    safe to show (ui.plain.said escapes them, or keeps them as typed inside a code span)."""
+    lang = lang or current()
+    out, ticks, dollars = [], 0, 0
+    for literal, field, spec, conversion in _FORMATTER.parse(template):
+        out.append(literal)
+        ticks += literal.count("`")
+        dollars += literal.count("$") - literal.count("\\$")
+        if field is None:
+            continue
+        value = _FORMATTER.convert_field(_FORMATTER.get_field(field, (), values)[0], conversion)
+        if spec and "{" in spec:
+            spec = _FORMATTER.vformat(spec, (), values)
+        if _is_number(value):
+            shown = format(value, spec)
+            out.append(shown if ticks % 2 or dollars % 2 else local_digits(shown, lang))
+        elif text is not None:
+            out.append(text(value, spec, bool(ticks % 2)))
+        else:
+            out.append(format(value, spec))
+    return "".join(out)
+
+
+def join(parts) -> str:
+    """Parts of a list in one line, with the page's list separator (", " or «، »)."""
+    return t("safety.list_sep").join(str(p) for p in parts)
 
 
 def text_in(lang: str, key: str) -> str:

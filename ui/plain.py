@@ -22,8 +22,6 @@ pages/ and ui/ goes through here.
 
 from __future__ import annotations
 
-import string
-
 from gan_core import textsafe
 from ui import i18n
 
@@ -48,12 +46,10 @@ def label(text) -> str:
     return textsafe.neutral(text)
 
 
-_FA_DIGITS = str.maketrans("0123456789,.", "۰۱۲۳۴۵۶۷۸۹٬٫")
-
-
 def digits(text: str) -> str:
-    """Our own numbers in the page's digits (Persian digits and separators on a Persian page)."""
-    return str(text).translate(_FA_DIGITS) if i18n.current() == "fa" else str(text)
+    """Our own numbers in the page's digits (ui.i18n.local_digits: Persian digits and separators on a
+    Persian page)."""
+    return i18n.local_digits(text)
 
 
 def num(value, spec: str = "") -> str:
@@ -65,21 +61,18 @@ def sep() -> str:
     return i18n.t("safety.list_sep")
 
 
-class _Filler(string.Formatter):
-    def format_field(self, value, format_spec):
-        if isinstance(value, Plain):
-            return format(str(value), format_spec)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return num(value, format_spec)
-        return md(format(value, format_spec))          # text of unknown origin: a stranger's until shown otherwise
-
-
-_FILLER = _Filler()
+def _text_value(value, spec: str, in_code: bool) -> str:
+    if isinstance(value, Plain):
+        return format(str(value), spec)
+    if in_code:         # a code span shows a backslash as itself: the words as typed, no backtick to end it
+        return textsafe.code_text(format(value, spec))
+    return md(format(value, spec))          # text of unknown origin: a stranger's until shown otherwise
 
 
 def said(key: str, **values) -> Plain:
-    """Our sentence for `key` in the page's language, its values escaped (Plain ones kept) and numbered."""
-    return Plain(_FILLER.vformat(i18n.t(key), (), values))
+    """Our sentence for `key` in the page's language, its values escaped (Plain ones kept) and its
+    numbers in the page's digits (ui.i18n.fill, the same rule as t())."""
+    return Plain(i18n.fill(i18n.t(key), values, text=_text_value))
 
 
 def has(key: str) -> bool:
@@ -118,7 +111,7 @@ def notes(items, say=engine, limit: int = textsafe.MAX_NOTES) -> Plain:
     shown, hidden = textsafe.bound_notes(items, limit)
     lines = [say(item) for item in shown]
     if hidden:
-        lines.append(said("safety.said.more_ignored", n=hidden))
+        lines.append(said("safety.said.more_ignored_one" if hidden == 1 else "safety.said.more_ignored", n=hidden))
     return Plain("\n".join(f"- {line}" for line in lines))
 
 

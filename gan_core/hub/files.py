@@ -33,7 +33,7 @@ from ..checkpoint import (
     torch_load_weights,
 )
 from ..models import DCGenerator
-from ..textsafe import quote
+from ..textsafe import code_block, quote
 from .refs import pin
 
 PRETRAINED_DIR = Path(__file__).resolve().parents[2] / "pretrained"   # the repository's pretrained/
@@ -108,7 +108,7 @@ def _default_card(config: dict) -> str:
 
         try:
             cmd = TrainConfig.from_dict(tc).cli_command("OUT")
-            lines += ["", "Reproduce:", "", "```", cmd, "```"]
+            lines += ["", "Reproduce:", "", code_block(cmd)]   # it names the upload, and may carry a formula
         except (ValueError, TypeError):
             pass
     return "\n".join(lines) + "\n"

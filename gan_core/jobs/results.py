@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import torch
 
+from ..textsafe import code_span
 from ..training.config import TrainConfig
 
 # ---------------------------------------------------------------- after a run
@@ -52,7 +53,7 @@ def model_info_for(generator, config: TrainConfig, name: str, iterations_trained
            "iterations_trained": iterations_trained}
     return ModelInfo(name=name, source="trained in this browser session", architecture="dcgan",
                      noise_size=generator.noise_size, image_size=generator.image_size, config=cfg,
-                     card=f"Trained on the Train page: `{config.cli_command()}`", licence="")
+                     card=f"Trained on the Train page: {code_span(config.cli_command())}", licence="")
 
 
 # ---------------------------------------------------------------- does it copy its training images?

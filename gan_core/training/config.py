@@ -107,7 +107,7 @@ class TrainConfig:
     def cli_command(self, out: str = "runs/my-run") -> str:
         """The shell command that repeats this run."""
         default = TrainConfig()
-        parts = ["python -m gan_core.train", f"--data {self.dataset}"]
+        parts = ["python -m gan_core.train", f"--data {shlex.quote(self.dataset)}"]   # an upload's own name
         for f in dataclasses.fields(self):
             if f.name == "dataset":
                 continue

@@ -95,3 +95,60 @@ def test_a_markdown_hub_id_is_answered_as_text(new_page, app_url, lang):
     assert error.locator("a, img").count() == 0
     assert "](" not in error.inner_text() or "[Sign in again]" in error.inner_text().replace("\u2060", "")
     assert_nothing_points_away(page, app_url, outside)
+
+
+def hostile_dataset_zip() -> bytes:
+    """One good image and three refused entries named with markdown, an RLO and a leading NUL."""
+    import io
+    import zipfile
+
+    import numpy as np
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.fromarray(np.full((40, 40, 3), 90, np.uint8)).save(png, format="PNG")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("ok.png", png.getvalue())
+        zf.writestr("![x](http://evil.example/md.png) [click](https://evil.example).txt", "not an image")
+        zf.writestr(f"photo{RLO}gnp.exe", "not an image")
+        zf.writestr("Xevil.png", png.getvalue())
+    return buf.getvalue().replace(b"Xevil.png", b"\0evil.png")
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_a_dataset_zip_with_markdown_and_rlo_names_lists_them_as_typed(new_page, app_url, lang):
+    from ui import i18n
+
+    page = new_page()
+    outside = guarded(page, app_url)
+    page.goto(f"{app_url}/Train" + ("?lang=fa" if lang == "fa" else ""))
+    sidebar = page.get_by_test_id("stSidebar")
+    menu = sidebar.locator(".st-key-tr_dataset").get_by_test_id("stSelectbox")
+    sync_api.expect(menu).to_be_visible(timeout=WAIT_MS)
+    menu.click()
+    page.get_by_role("option", name=i18n.text_in(lang, "train.data.upload"), exact=True).click()
+    uploader = sidebar.locator('input[type="file"]')
+    sync_api.expect(uploader).to_have_count(1, timeout=WAIT_MS)
+    zip_name = f"**my** [x](https://evil.example){RLO}piz.zip"
+    uploader.set_input_files(files=[{"name": zip_name, "mimeType": "application/zip",
+                                     "buffer": hostile_dataset_zip()}])
+    rejected = sidebar.get_by_test_id("stExpander").filter(has_text=i18n.text_in(lang, "train.rejected_files"))
+    sync_api.expect(rejected).to_have_count(1, timeout=WAIT_MS)
+    rejected.locator("summary").click()
+    listed = rejected.get_by_test_id("stMarkdownContainer").first
+    sync_api.expect(listed).to_contain_text("[U+202E]gnp.exe", timeout=WAIT_MS)
+    text = listed.inner_text().replace("\u2060", "")
+    assert "![x](http://evil.example/md.png) [click](https://evil.example).txt" in text, text
+    assert "photo[U+202E]gnp.exe" in text and "[U+0000]evil.png" in text, text
+    assert listed.locator("a, img, strong, em").count() == 0
+    summary = sidebar.get_by_test_id("stAlertContentSuccess").first
+    sync_api.expect(summary).to_be_visible(timeout=WAIT_MS)
+    if lang == "fa":
+        assert "۱" in summary.inner_text() and "1" not in summary.inner_text()
+    # the uploaded zip's own name is what the shown CLI command (--data) names: typed text, no link
+    cli = page.get_by_test_id("stMain").get_by_test_id("stCode")
+    if cli.count():
+        assert "[U+202E]" in cli.first.inner_text() or RLO not in cli.first.inner_text()
+    page.wait_for_timeout(500)
+    assert_nothing_points_away(page, app_url, outside)

@@ -236,7 +236,7 @@ def bias_audit(model: str, where=None) -> None:
         st.markdown(i18n.t("named.audit_female", generated=audit["generated_female"], photos=audit["photos_female"],
                            labels=audit["labels_female"]))
         under, over = audit_reading(audit["generated"], audit["photos"])
-        ratio = lambda pairs: ", ".join(i18n.t("named.audit_ratio", bin=b, ratio=r) for b, r in pairs)  # noqa: E731
+        ratio = lambda pairs: i18n.join(i18n.t("named.audit_ratio", bin=b, ratio=r) for b, r in pairs)  # noqa: E731
         if under:
             st.markdown(i18n.t("named.audit_under", bins=ratio(under)))
         if over:

@@ -15,6 +15,7 @@ import torch
 
 from gan_core.playground import dissect
 from gan_core.viz import png_bytes, upscale
+from ui import i18n
 from ui.i18n import t
 
 PRESETS = ("hair", "eyes", "mouth", "background", "whole", "fires")
@@ -138,7 +139,7 @@ def dissect_view(s) -> None:
         m = ((m - m.min()) / (m.max() - m.min()).clamp_min(1e-6) * 255).to(torch.uint8).numpy()
         tiles.append(upscale(np.repeat(m[:, :, None], 3, axis=2), 64, "nearest"))
     c2.image(np.concatenate(tiles, axis=1), width="stretch", output_format="PNG",
-             caption=t("dissect.maps_caption", units=", ".join(str(u) for u in active), seed=s.seed))
+             caption=t("dissect.maps_caption", units=i18n.join(i18n.local_digits(u) for u in active), seed=s.seed))
 
     # ranking
     attributes = _attributes() if s.engine.named else None

@@ -103,10 +103,10 @@ def _run_inversion(engine, crop: torch.Tensor, key: str, start=None, steps=None)
 
 def _residual_sentence(residual: inv.Residual) -> str:
     if residual.error < 6:
-        return t("photo.residual_close", error=f"{residual.error:.1f}")
-    text = t(f"photo.residual_{residual.region}", ratio=f"{residual.region_ratio:.1f}")
+        return t("photo.residual_close", error=plain.num(residual.error, ".1f"))
+    text = t(f"photo.residual_{residual.region}", ratio=plain.num(residual.region_ratio, ".1f"))
     if residual.colour_shift > 8:
-        text += " " + t("photo.residual_colour", shift=f"{residual.colour_shift:.0f}")
+        text += " " + t("photo.residual_colour", shift=plain.num(residual.colour_shift, ".0f"))
     return text
 
 
@@ -131,7 +131,7 @@ def _edit_sliders(engine, model_name: str):
     dirs, eigvals = engine.directions(SEFA_SLIDERS)
     for i in range(SEFA_SLIDERS):
         ss.setdefault(f"ph_edit_sefa_{i}", 0.0)
-        value = st.slider(t("photo.sefa_slider", i=f"{i + 1:02d}", eig=f"{float(eigvals[i]):.1f}"),
+        value = st.slider(t("photo.sefa_slider", i=plain.num(i + 1, "02d"), eig=plain.num(float(eigvals[i]), ".1f")),
                           r.lo, r.hi, step=r.step, key=f"ph_edit_sefa_{i}")
         delta += value * dirs[i:i + 1]
     return delta
@@ -190,8 +190,8 @@ def photo_view(model, engine) -> None:
     b.image(_big(result.image), caption=t("photo.reconstruction"), width=256)
     c.image(_big(inv.difference_image(crop, result.image)), caption=t("photo.difference"), width=256)
     residual = inv.describe_residual(crop, result.image)
-    st.markdown(t("photo.error_line", error=f"{result.error:.1f}", psnr=f"{result.psnr:.1f}",
-                  steps=result.steps, seconds=f"{seconds:.1f}"))
+    st.markdown(t("photo.error_line", error=plain.num(result.error, ".1f"), psnr=plain.num(result.psnr, ".1f"),
+                  steps=result.steps, seconds=plain.num(seconds, ".1f")))
     st.markdown(_residual_sentence(residual))
     if st.button(t("photo.refine_more", steps=REFINE_MORE_STEPS), key="ph_refine"):
         _run_inversion(engine, crop, key, start=result, steps=REFINE_MORE_STEPS)

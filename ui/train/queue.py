@@ -15,7 +15,7 @@ import streamlit as st
 from gan_core.jobs import BackendChoice, JobService, make_backend
 from gan_core.jobs.classlink import ClassLink
 from ui.common import cloud_mode
-from ui import plain
+from ui import i18n, plain
 from ui.i18n import t
 from ui.train import messages as msg
 from ui.train.settings import FIELDS, PRESETS, bounds
@@ -85,10 +85,10 @@ def locked_keys(link: ClassLink | None) -> set[str]:
 def link_banner(link: ClassLink | None, server_limit_s: float | None) -> None:
     if link is None:
         return
-    names = ", ".join(sorted(link.locked)) or t("queue.link_nothing_locked")
+    names = i18n.join(sorted(link.locked)) or t("queue.link_nothing_locked")
     cap = link.cap_s(server_limit_s)
     st.info(plain.said("queue.link", preset=plain.Plain(t(f"presets.names.{link.preset}")), locked=names,
-              minutes=f"{(cap or 0) / 60:g}"))
+              minutes=plain.num((cap or 0) / 60, "g")))
     for note in link.notes:
         st.caption(plain.said("queue.link_note", note=plain.engine(note)))      # it may repeat the link's values
 

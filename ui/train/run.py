@@ -92,7 +92,7 @@ def controls(config, data, service, bound, device: str, job, running: bool, link
         cap = link.cap_s(bound.max_seconds) if link is not None else bound.max_seconds
         b3.caption(t("safety.plan_one" if data.n_images == 1 else "train.plan", iterations=config.iterations,
                      batch=config.batch_size, n=data.n_images or "?")
-                   + " " + t("harden.time_cap", minutes=f"{cap / 60:g}") + " "
+                   + " " + t("harden.time_cap", minutes=plain.num(cap / 60, "g")) + " "
                    + t("presets.device_gpu" if device.startswith("cuda") else "presets.device_cpu",
                        name=device_name(device)))
     queue.server_line(service)
@@ -266,7 +266,7 @@ def keep_panel(job):
     if d3.button(t("train.open_playground"), key="open_playground"):
         open_in_playground(latest)
     st.markdown(t("train.repeat"))
-    st.code(cfg.cli_command("runs/my-run"), language="bash")
+    st.code(plain.label(cfg.cli_command("runs/my-run")), language="bash")   # names the upload: neutral
     return latest, runs
 
 

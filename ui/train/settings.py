@@ -16,11 +16,12 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from gan_core import textsafe
 from gan_core.data import registry as datasets
 from gan_core.device import torch_threads
 from gan_core.training import OPTIMIZERS, FormulaError, TrainConfig, check_text, presets, starting_formulas
 from gan_core.training import losses as gan_losses
-from ui import handoff
+from ui import handoff, plain
 from ui.i18n import Plain, engine_error, labels, t
 from ui.train.data import DataChoice, choose_data
 
@@ -124,7 +125,8 @@ def values_from_config(config: dict) -> tuple[dict, list[str]]:
     if cfg.dataset in builtin:
         values["tr_dataset"] = cfg.dataset
     else:
-        notes.append(t("train.prefill_dataset", name=repr(cfg.dataset)))
+        shown = textsafe.quote(cfg.dataset, textsafe.NAME_CHARS, middle=True)      # it may name an upload
+        notes.append(plain.said("train.prefill_dataset", name=shown))
     if cfg.image_size != 32 and cfg.dataset in builtin:
         notes.append(t("train.prefill_size", size=cfg.image_size))
     for key, name in FIELDS.items():
@@ -248,12 +250,14 @@ def init_state(state) -> list[str]:
         try:
             values, diffs = values_from_config(dict(prefill.config))
         except (TypeError, ValueError) as exc:
-            return [t("train.prefill_failed", error=exc)]
+            return [plain.said("train.prefill_failed", error=plain.engine(exc))]
         apply_values(state, values)
         # A preset's own configuration (the course page's buttons) keeps its name in the menu.
         same = [name for name, preset in PRESETS.items() if preset == values]
         state["tr_preset"] = same[0] if same else CUSTOM
-        notes.append(t("train.prefill_loaded") + (t("train.prefill_adjusted", diffs="; ".join(diffs)) if diffs else ""))
+        listed = plain.Plain("; ".join(plain.md(d) for d in diffs))
+        adjusted = plain.said("train.prefill_adjusted", diffs=listed) if diffs else ""
+        notes.append(plain.Plain(t("train.prefill_loaded") + adjusted))
     return notes
 
 
