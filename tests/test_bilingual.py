@@ -190,7 +190,7 @@ def test_train_page_after_two_runs_in_persian_shows_no_english_prose():
         at.button(key="start").click().run()
         assert not at.exception, [e.value for e in at.exception]
     assert CONTENT["fa"]["train"]["compare"] in [h.value for h in at.subheader]
-    assert at.success[0].value.startswith("آموزش تمام شد: 20 تکرار")
+    assert at.success[0].value.startswith("آموزش تمام شد: ۲۰ تکرار")   # Persian digits (issue 28)
     assert len(at.get("plotly_chart")) >= 5
     texts = page_texts(at) + [str(p.proto.text) for p in at.get("progress")]
     offenders = [(text[:80], run) for text in texts for run in english_prose(text)]

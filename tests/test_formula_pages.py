@@ -64,7 +64,7 @@ def test_the_editor_starts_from_the_selected_loss_and_trains_your_formula():
 
 @pytest.mark.parametrize("lang,sentence", [
     ("en", "G's loss: Unknown name `os` at column 1; the names you can use are d_fake"),
-    ("fa", "هزینهٔ G: نام ناشناختهٔ `os` در ستون 1"),
+    ("fa", "هزینهٔ G: نام ناشناختهٔ `os` در ستون ۱"),
 ])
 def test_a_broken_formula_is_refused_with_its_sentence(lang, sentence):
     at = train_page(lang=lang, tr_formula_on=True)
@@ -149,7 +149,7 @@ def test_the_toy_lab_trains_your_formula_and_stops_on_nan_with_its_term():
 
 
 @pytest.mark.parametrize("lang,sentence", [("en", "`log` at column 1 needs one argument"),
-                                           ("fa", "`log` در ستون 1 به یک آرگومان نیاز دارد")])
+                                           ("fa", "`log` در ستون ۱ به یک آرگومان نیاز دارد")])
 def test_the_toy_lab_refuses_a_broken_formula_in_both_languages(lang, sentence):
     at = toy(lang)
     at.text_input(key="toylab_wgan_f_g").input("log()").run()

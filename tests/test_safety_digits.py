@@ -31,12 +31,21 @@ def test_numbers_take_persian_digits_and_separators(fa):
     import numpy as np
 
     assert i18n.fill("{n}", dict(n=np.int64(42))) == "۴۲"        # numpy's numbers are numbers too
+    assert i18n.fill("{x}", dict(x=-3)) == "−۳"                    # a number's minus is the minus sign
+
+
+def test_numbers_inside_our_text_change_and_the_text_around_them_does_not(fa):
+    assert i18n.local_digits("run-2 took 1,234.5 s. Done: 50%.") == "run-۲ took ۱٬۲۳۴٫۵ s. Done: ۵۰٪."
+    from ui.theory.quiz import show_number
+
+    assert show_number(-0.714285) == "−۰٫۷۱۴۳"                     # the quiz uses the same rule
 
 
 def test_code_maths_text_and_flags_stay_as_they_are(fa):
     text = i18n.fill("`--iterations {n}` $\\lambda={lam}$ {n} {name} {flag} {{n}}",
                      dict(n=500, lam=0.5, name="run-2024.zip", flag=True))
     assert text == "`--iterations 500` $\\lambda=0.5$ ۵۰۰ run-2024.zip True {n}"
+    assert i18n.fill("$$x={a}$$ {a} \\$ {a}", dict(a=5)) == "$$x=5$$ ۵ \\$ ۵"     # display maths; an escaped dollar
 
 
 def test_english_is_untouched(en):

@@ -453,7 +453,7 @@ def test_durations_queue_places_and_upload_summaries_follow_the_language(monkeyp
     report = train_data.handle_uploads([("faces.zip", image_zip(3, 2))], size=32)
     assert train_data.upload_summary(report) == report.summary()
     monkeypatch.setattr(i18n, "current", lambda: "fa")
-    assert msg.duration(125) == "2 دقیقه و 05 ثانیه"
-    assert train_queue.position_text(queued) == "نفر سوم صف، حدود 1 دقیقه و 40 ثانیه انتظار"
+    assert msg.duration(125) == "۲ دقیقه و ۰۵ ثانیه"          # Persian digits (issue 28)
+    assert train_queue.position_text(queued) == "نفر سوم صف، حدود ۱ دقیقه و ۴۰ ثانیه انتظار"
     assert english_prose(train_queue.position_text(queued)) == []
     assert train_data.upload_summary(report) == "۳ پذیرفته، ۲ ردشده (تصویر نیستند)"   # Persian digits (issue 28)

@@ -82,13 +82,23 @@ def t(key: str, **values) -> str:
 # formulas, links) are never touched, and a number that the template puts inside a code span
 # (`--iterations {n}`) or a formula ($\lambda={lam}$) stays Latin: code and maths are read left to
 # right, in ASCII, in both languages.
-_FA_DIGITS = str.maketrans("0123456789.,%", "۰۱۲۳۴۵۶۷۸۹٫٬٪")
+_FA_NUMBER = str.maketrans("0123456789.,%-", "۰۱۲۳۴۵۶۷۸۹٫٬٪−")
+_MATH_DELIMITER = re.compile(r"(?<!\\)\$\$?")      # $ or $$ opens or closes a formula; \$ is a dollar
+_NUMBER_IN_TEXT = re.compile(r"\d+(?:[.,]\d+)*%?")
 _FORMATTER = string.Formatter()
 
 
+def local_number(shown: str, lang: str | None = None) -> str:
+    """One number, already formatted ("-1,234.5", "25%"), in the digits of `lang` (default: the page's)."""
+    return str(shown).translate(_FA_NUMBER) if (lang or current()) == "fa" else str(shown)
+
+
 def local_digits(text, lang: str | None = None) -> str:
-    """Our own number (already formatted) in the digits of `lang` (default: the page's language)."""
-    return str(text).translate(_FA_DIGITS) if (lang or current()) == "fa" else str(text)
+    """The numbers inside a text of ours ("3 of 4", "1,234.5 s") in the digits of `lang`; the words,
+    hyphens and full stops around them stay as they are."""
+    if (lang or current()) != "fa":
+        return str(text)
+    return _NUMBER_IN_TEXT.sub(lambda m: m.group().translate(_FA_NUMBER), str(text))
 
 
 def _is_number(value) -> bool:
@@ -104,7 +114,7 @@ def fill(template: str, values: dict, text=None, lang: str | None = None) -> str
     for literal, field, spec, conversion in _FORMATTER.parse(template):
         out.append(literal)
         ticks += literal.count("`")
-        dollars += literal.count("$") - literal.count("\\$")
+        dollars += len(_MATH_DELIMITER.findall(literal))
         if field is None:
             continue
         value = _FORMATTER.convert_field(_FORMATTER.get_field(field, (), values)[0], conversion)
@@ -112,7 +122,7 @@ def fill(template: str, values: dict, text=None, lang: str | None = None) -> str
             spec = _FORMATTER.vformat(spec, (), values)
         if _is_number(value):
             shown = format(value, spec)
-            out.append(shown if ticks % 2 or dollars % 2 else local_digits(shown, lang))
+            out.append(shown if ticks % 2 or dollars % 2 else local_number(shown, lang))
         elif text is not None:
             out.append(text(value, spec, bool(ticks % 2)))
         else:

@@ -53,7 +53,8 @@ def digits(text: str) -> str:
 
 
 def num(value, spec: str = "") -> str:
-    return digits(format(value, spec))
+    """A number of ours, formatted with `spec`, in the page's digits."""
+    return i18n.local_number(format(value, spec))
 
 
 def sep() -> str:

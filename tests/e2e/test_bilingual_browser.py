@@ -60,7 +60,8 @@ def test_switching_back_to_english_renames_the_pages_and_drops_lang_from_the_lin
 
 
 def persian_step(page) -> int:
-    """The step in the Persian progress text "گام 12 از 500 · …" (-1 before the first step)."""
+    """The step in the Persian progress text "گام ۱۲ از ۵۰۰ · …" (-1 before the first step; \\d and int()
+    read Persian digits too)."""
     text = page.locator('[data-testid="stProgress"]').first.inner_text(timeout=WAIT_MS)
     m = re.search(r"گام (\d+) از", text)
     return int(m.group(1)) if m else -1
@@ -100,7 +101,7 @@ def test_playground_in_persian_keeps_the_language_in_its_share_link(page, app_ur
     expect(page.locator('[data-testid="stMain"] h1').first).to_have_text(fa["title"], timeout=WAIT_MS)
     expect(page.locator('[data-testid="stMain"] [data-testid="stImage"] img').first).to_be_visible(timeout=WAIT_MS)
     settle(page)
-    slider = page.get_by_role("slider", name=re.compile(r"معنایی 01"))
+    slider = page.get_by_role("slider", name=re.compile(r"معنایی ۰۱"))
     slider.focus()
     for _ in range(5):
         page.keyboard.press("ArrowRight")

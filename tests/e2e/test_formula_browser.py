@@ -30,7 +30,7 @@ def type_formula(page, label: str, text: str):
 
 @pytest.mark.parametrize("lang,sentence", [
     ("en", "Unknown name os at column 1; the names you can use are d_fake"),
-    ("fa", "نام ناشناختهٔ os در ستون 1"),
+    ("fa", "نام ناشناختهٔ os در ستون ۱"),
 ])
 def test_a_broken_loss_is_refused_with_its_sentence(new_page, app_url, lang, sentence):
     expect = sync_api.expect

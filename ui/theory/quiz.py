@@ -19,7 +19,6 @@ from ui import i18n
 from ui.i18n import t
 
 SEED_KEY = "quiz_seed"
-_PERSIAN_DIGITS = str.maketrans("0123456789.-", "۰۱۲۳۴۵۶۷۸۹٫−")
 
 
 def session_seed() -> int:
@@ -30,9 +29,8 @@ def session_seed() -> int:
 
 
 def show_number(value: float) -> str:
-    """A number as the page's language writes it (Persian digits and «٫» in Persian)."""
-    text = f"{value:.4g}"
-    return text.translate(_PERSIAN_DIGITS) if i18n.current() == "fa" else text
+    """A number as the page's language writes it (ui.i18n.local_number: Persian digits and «٫» in Persian)."""
+    return i18n.local_number(f"{value:.4g}")
 
 
 def quiz(page: str) -> None:
