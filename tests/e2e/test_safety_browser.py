@@ -136,7 +136,7 @@ def test_a_dataset_zip_with_markdown_and_rlo_names_lists_them_as_typed(new_page,
     rejected = sidebar.get_by_test_id("stExpander").filter(has_text=i18n.text_in(lang, "train.rejected_files"))
     sync_api.expect(rejected).to_have_count(1, timeout=WAIT_MS)
     rejected.locator("summary").click()
-    listed = rejected.get_by_test_id("stMarkdownContainer").first
+    listed = rejected.get_by_test_id("stMarkdownContainer").filter(has_text="evil.png")   # the list, not the title
     sync_api.expect(listed).to_contain_text("[U+202E]gnp.exe", timeout=WAIT_MS)
     text = listed.inner_text().replace("\u2060", "")
     assert "![x](http://evil.example/md.png) [click](https://evil.example).txt" in text, text
