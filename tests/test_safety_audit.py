@@ -61,6 +61,8 @@ REVIEWED = {
     "ui/train/data.py: (st.success if report.accepted else st.error)(upload_summary(report))":
         "upload_summary returns plain.Plain (counts and our reason words)",
     "ui/train/data.py: st.caption(t(\"train.offline\", names=missing))": "dataset names, from content",
+    "ui/train/data.py: st.caption(uploaded_names([name for name, _ in pairs]))":
+        "uploaded_names is plain.said with each name through plain.name",
     "ui/train/data.py: st.error(error if isinstance(error, plain.Plain) else plain.said(\"train.upload_error\", "
     "error=plain.engine(error)))": "plain either way",
     "ui/train/data.py: bar.progress(min(seen / total, 1.0) if total else 0.0, text=text)": "plain.said",

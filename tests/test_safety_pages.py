@@ -150,6 +150,8 @@ def test_a_dataset_zip_with_hostile_names_lists_them_as_text(fresh, lang):
     shown = re.sub(r"\\(.)", r"\1", listed)
     assert "[U+202E]gnp.exe" in shown and "[U+0000]evil.png" in shown and listed.count("\n- ") == 2
     assert all(not markup_left(b) for b in bodies(at))
+    named = next(str(c.value) for c in at.caption if "piz.zip" in str(c.value))    # the page says the zip's name
+    assert not markup_left(named) and "my[U+202E]piz.zip" in re.sub(r"\\(.)", r"\1", named)
     if lang == "fa":
         everything = " ".join(str(e.value) for kind in ("warning", "error", "info", "success", "markdown", "caption")
                               for e in getattr(at, kind))

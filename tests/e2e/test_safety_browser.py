@@ -142,6 +142,11 @@ def test_a_dataset_zip_with_markdown_and_rlo_names_lists_them_as_typed(new_page,
     assert "![x](http://evil.example/md.png) [click](https://evil.example).txt" in text, text
     assert "photo[U+202E]gnp.exe" in text and "[U+0000]evil.png" in text, text
     assert listed.locator("a, img, strong, em").count() == 0
+    # the zip's own name: Streamlit's uploader would show it with its RLO; the page hides that and says it
+    said = sidebar.get_by_test_id("stCaptionContainer").filter(has_text="piz.zip").first
+    sync_api.expect(said).to_contain_text("[U+202E]piz.zip", timeout=WAIT_MS)
+    assert "**my** [x](https://evil.example)[U+202E]piz.zip" in said.inner_text().replace("\u2060", "")
+    assert said.locator("a, img, strong, em").count() == 0
     summary = sidebar.get_by_test_id("stAlertContentSuccess").first
     sync_api.expect(summary).to_be_visible(timeout=WAIT_MS)
     if lang == "fa":
