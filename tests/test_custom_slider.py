@@ -1,6 +1,9 @@
 """A slider of the visitor's own (gan_core.playground.custom): fitting, guards, links, the file."""
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -209,3 +212,32 @@ def test_measure_slider_reports_the_attribute_change_over_faces(engine, planted)
     assert effect["n"] == 12 and effect["distance"] == 3.0
     assert set(effect) >= {"age_mean", "age_std", "female_mean", "female_std"}
     assert len(engine._cache) == 0 or all(len(k[0]) < 12 * D * 4 for k in engine._cache)   # not cached
+
+
+def test_the_fit_is_the_penalised_optimum_and_needs_no_torch_optim():
+    torch.manual_seed(3)
+    for n, d in ((40, 16), (12, 64)):                 # more labels than dimensions, and fewer
+        x = torch.randn(n, d)
+        y = ((x[:, 0] + 0.5 * torch.randn(n)) > 0.3).long()
+        normal, bias = custom.fit_boundary(x, y)
+        v = torch.zeros(d + 1, dtype=torch.float64, requires_grad=True)      # a reference optimiser
+        opt = torch.optim.LBFGS([v], max_iter=500, tolerance_grad=1e-12, tolerance_change=1e-15,
+                                line_search_fn="strong_wolfe")
+
+        def closure():
+            opt.zero_grad()
+            loss = (torch.nn.functional.binary_cross_entropy_with_logits(x.double() @ v[:-1] + v[-1], y.double())
+                    + custom.L2 * (v[:-1] ** 2).sum())
+            loss.backward()
+            return loss
+
+        opt.step(closure)
+        ref = v.detach()[:-1]
+        assert float(normal.double() @ ref / ref.norm()) > 0.99999
+        assert bias == pytest.approx(float(v.detach()[-1] / ref.norm()), abs=1e-4)
+    # torch.optim imports torch._dynamo on first use (1.4 s): a visitor's first fit must not wait for it
+    code = ("import sys, torch; from gan_core.playground import custom; "
+            "custom.fit_boundary(torch.randn(30, 8), [0, 1] * 15); print('torch._dynamo' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.strip() == "False", out.stderr[-2000:]

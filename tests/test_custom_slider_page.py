@@ -12,6 +12,7 @@ from gan_core.playground import custom
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "1_Playground.py")
 EN = CONTENT["en"]
+FA = CONTENT["fa"]
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")   # conftest.py says why
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")   # conftest.py says wh
 def open_view(view: str, lang: str = "en") -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.session_state["lang"] = lang
-    at.session_state["pg_view"] = EN[view]["tab"]
+    at.session_state["pg_view"] = CONTENT[lang][view]["tab"]
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -38,18 +39,20 @@ def face_url(at: AppTest) -> str:
     return at.image[0].proto.imgs[0].url
 
 
-def test_label_faces_fit_and_the_new_slider_moves_the_face():
-    at = open_view("myslider")
+@pytest.mark.parametrize("lang, name", [("en", "older"), ("fa", "پیرتر")])
+def test_label_faces_fit_and_the_new_slider_moves_the_face(lang, name):
+    at = open_view("myslider", lang)
     marks = [b for b in at.get("button_group") if str(b.key).startswith("pg_mine_m_")]
     assert len(marks) == pg.state.MINE_PAGE_SIZE        # one has/hasn't control per face
     label_by_age(at)
-    at.text_input(key="pg_mine_name").set_value("older")
+    at.text_input(key="pg_mine_name").set_value(name)
     at.button(key="pg_mine_fit").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.slider(key="pg_mine_alpha").label == "older"
-    assert any("Cross-validated accuracy" in s.value for s in at.success)
+    assert at.slider(key="pg_mine_alpha").label == name
+    said = CONTENT[lang]["myslider"]["reliable"]
+    assert any(s.value.startswith(said[:said.index("{")]) for s in at.success), [s.value for s in at.success]
     assert any("mine=" in c.value for c in at.code) or "mine" in at.query_params
-    at.session_state["pg_view"] = EN["playground"]["views"]["face"]
+    at.session_state["pg_view"] = CONTENT[lang]["playground"]["views"]["face"]
     at.run()
     before = face_url(at)
     at.slider(key="pg_mine_alpha").set_value(3.0).run()
@@ -57,7 +60,7 @@ def test_label_faces_fit_and_the_new_slider_moves_the_face():
     assert face_url(at) != before
     mine = at.query_params["mine"]
     mine = mine[-1] if isinstance(mine, list) else mine
-    assert mine.startswith("3~~") and mine.endswith("~older")
+    assert mine.startswith("3~~") and mine.endswith("~" + name)
 
 
 def test_too_few_labels_are_refused_with_a_sentence():
@@ -94,3 +97,29 @@ def test_paint_with_units_changes_the_face_inside_the_region():
     at.multiselect(key="pg_dis_units").set_value([]).run()
     assert at.info[-1].value == EN["dissect"]["no_units"]
 
+
+
+def test_a_downloaded_slider_uploads_back_and_bad_files_are_refused_with_a_sentence():
+    engine = pg.LatentEngine(load_generator("faces64")[0], named=pg.named_directions("faces64"))
+    spec = custom.make_spec("older", [2, 1, 0] * 10 + [1, 2], ["gender"])
+    good = custom.slider_json(engine.fit_custom(spec), pg.DEFAULT_MODEL).encode()
+    at = open_view("myslider")
+    uploader = at.get("file_uploader")[0]
+    assert uploader.key == "pg_mine_upload"
+    uploader.set_value([("slider_older.json", good, "application/json")]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.slider(key="pg_mine_alpha").label == "older"
+    assert at.session_state["pg_mine_spec"] == spec               # the labels came back, and the keep
+    assert at.session_state["pg_mine_m_0_0"] == "has" and at.session_state["pg_mine_m_0_1"] == "hasnt"
+    assert at.session_state["pg_mine_m_0_2"] is None and at.session_state["pg_mine_keep_gender"] is True
+    errors = EN["myslider"]["errors"]
+    other = custom.slider_json(engine.fit_custom(spec), "someone/else").encode()
+    for name, data, said in (("junk.json", b"not json", errors["file"]),
+                             ("big.json", b" " * (custom.MAX_JSON_BYTES + 10) + good, errors["file"]),
+                             ("other.json", other, errors["other_model"].format(model="someone/else",
+                                                                               current=pg.DEFAULT_MODEL))):
+        at = open_view("myslider")
+        at.get("file_uploader")[0].set_value([(name, data, "application/json")]).run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert [w.value for w in at.warning] == [said]
+        assert "pg_mine_alpha" not in [s.key for s in at.slider]

@@ -129,7 +129,47 @@ def test_ranking_a_tiny_dcgan_covers_every_unit_and_matches_the_hooks(dc):
         with edited(dc, layer, [top.unit], np.ones((8, 8)), 0.0):
             off = dc(codes)
     assert float((off - base).abs().mean()) / 2 == pytest.approx(top.pixel_change, rel=1e-3, abs=1e-6)
+    shift = dissect.region_means(off) - dissect.region_means(base)      # and the same region colours
+    r = list(dissect.REGIONS).index(top.region)
+    assert top.colour_shift == pytest.approx(tuple(shift[r].tolist()), abs=0.02)
     assert "block 1" in dissect.describe(top, layer)
+    # the attribute model scored exactly the units that change the image most
+    assert [e.age is not None for e in ranking.units] == [True] * 3 + [False] * (layer.units - 3)
+
+
+def test_the_last_hidden_block_ranks_through_the_rgb_block_alone(dc):
+    d = Dissector(dc)
+    layer = d.layer("upconv2")                      # the next block draws the image
+    ranking = d.rank(layer, n=6, batch=4)            # two chunks of unequal size
+    codes = d.codes(6)
+    top = ranking.units[0]
+    with torch.inference_mode():
+        base = dc(codes)
+        with edited(dc, layer, [top.unit], np.ones((16, 16)), 0.0):
+            off = dc(codes)
+    assert float((off - base).abs().mean()) / 2 == pytest.approx(top.pixel_change, rel=1e-3, abs=1e-6)
+
+
+def test_the_rank_buttons_time_is_measured_here_and_then_the_rankings_own(dc):
+    d = Dissector(dc)
+    layer = d.layer("upconv1")
+    attributes = AttributeNet(width=4).eval()
+    guess = d.estimate_seconds(layer, 20, attributes)
+    assert 0 < guess < 60 and d.estimate_seconds(layer, 20, attributes) == guess      # probed once
+    assert d.estimate_seconds(layer, 40, attributes) == pytest.approx(2 * guess)       # scales with faces
+    ranking = d.ranking(layer, 20, attributes)
+    assert d.estimate_seconds(layer, 20, attributes) == ranking.seconds
+
+
+def test_real_pggan_blocks_are_painted_but_not_ranked():
+    with torch.device("meta"):                      # the real architecture's shapes, no weights
+        real = PGGANGenerator()
+    d = Dissector(real)
+    assert [l.side for l in d.layers] == [4, 8, 16]
+    for layer in d.layers:
+        assert not d.rankable(layer) and d.rank_cost(layer, 1) > 1e12        # hours on a CPU
+    tiny = Dissector(PGGANGenerator(resolution=32, z_dim=16, fmaps_base=128, fmaps_max=16))
+    assert all(tiny.rankable(layer) for layer in tiny.layers)
 
 
 def test_rankings_are_cached_per_layer(dc):

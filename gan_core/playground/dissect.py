@@ -49,7 +49,10 @@ RANK_SEED = 7_000_000     # the faces the ranking averages over (not the labelli
 ATTRIBUTE_UNITS = 24      # the attribute model runs on the units that change the image most
 PGGAN_MAX_SIDE = 16       # PGGAN: only blocks up to 16x16 (512 channels each) are cheap enough
 PGGAN_RENDER_SIDE = 64    # and its faces are rendered from the 64x64 head
-MAX_RANK_MACS = 2e11      # multiply-adds one ranking may cost (about 10 s on one busy CPU thread)
+MAX_RANK_MACS = 2e11      # multiply-adds one ranking may cost (bench/bench_dissect.py: block 1 in about 10 s)
+RANK_MIN_FACES = 16       # fewer faces than this say nothing; a layer that cannot afford them is not ranked
+PROBE_FACES = 8           # estimate_seconds times rank's steps on this many faces
+PROBE_UNITS = 2           # and this many units
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,7 @@ class Dissector:
         self._lock = threading.Lock()
         self._stats: dict = {}
         self._rankings: dict = {}
+        self._probes: dict = {}
         self._renderer = SubPixelRenderer(generator) if self.kind == "dcgan" else None
 
     # -- codes and images ----------------------------------------------------------
@@ -307,9 +311,16 @@ class Dissector:
         return n * layer.units * macs
 
     def rank_faces(self, layer: Layer, budget: float = MAX_RANK_MACS) -> int:
-        """How many faces a ranking of this layer can average over within the budget (at most 200)."""
+        """How many faces a ranking of this layer can average over within the budget (at most 200,
+        at least RANK_MIN_FACES: see `rankable`)."""
         per_face = self.rank_cost(layer, 1)
-        return int(max(16, min(RANK_FACES, budget // max(per_face, 1.0))))
+        return int(max(RANK_MIN_FACES, min(RANK_FACES, budget // max(per_face, 1.0))))
+
+    def rankable(self, layer: Layer, budget: float = MAX_RANK_MACS) -> bool:
+        """Can this layer be ranked live, over at least RANK_MIN_FACES faces within the budget? Not
+        PGGAN's real blocks: every unit switched off reruns 512-channel blocks up to the 64x64 head
+        (about 6e12 multiply-adds per face for the 4x4 block), hours on a CPU; painting still works."""
+        return self.rank_cost(layer, RANK_MIN_FACES) <= budget
 
     def ranking(self, layer: Layer, n: int | None = None, attributes=None, attribute_units: int = ATTRIBUTE_UNITS,
                 progress=None) -> Ranking:
@@ -332,15 +343,17 @@ class Dissector:
 
     @torch.inference_mode()
     def rank(self, layer: Layer, n: int = RANK_FACES, attributes=None, attribute_units: int = ATTRIBUTE_UNITS,
-             progress=None, batch: int = 50) -> Ranking:
+             progress=None, batch: int = 100) -> Ranking:
         """Every unit of `layer` switched off (over the whole map) on n faces, one unit at a time.
 
         For all units, exactly: the mean |pixel change| and the mean colour change of each face
         region. For the `attribute_units` units that change the image most: the attribute model's
-        age and P(female) change too (a unit that hardly changes the pixels cannot move them).
-        progress(done, total) is called as units finish. DCGAN uses the sub-pixel tail: the next
-        conv is linear, so switching unit u off subtracts u's own contribution from that conv's
-        output, computed once for all units; PGGAN runs its blocks with a hook per unit.
+        age and P(female) change too (a unit that hardly changes the pixels cannot move them); their
+        edited faces are kept (as uint8) while the units are switched off, so nothing is rendered
+        twice, and the unedited faces are scored once. progress(done, total) is called as units
+        finish. DCGAN uses the sub-pixel tail: the next conv is linear, so switching unit u off
+        subtracts u's own contribution from that conv's output, computed once for all units; PGGAN
+        runs its blocks with a hook per unit.
         """
         t0 = time.perf_counter()
         codes = self.codes(n)
@@ -351,25 +364,31 @@ class Dissector:
                                     for name in REGIONS])               # (R, C)
         where = [list(REGIONS)[int(i)] for i in where_scores.argmax(0)]
 
-        total = layer.units + min(attribute_units, layer.units) * (attributes is not None)
+        keep = min(attribute_units, layer.units) if attributes is not None else 0
+        total = layer.units + keep
         done = 0
         pixel = torch.zeros(layer.units)
         shift = torch.zeros(layer.units, len(REGIONS), 3)
         activity = torch.zeros(layer.units)
-        base_regions = torch.zeros(len(REGIONS), 3)
         chunks = list(codes.split(batch))
         tails = [self._tail_fn(layer, c) for c in chunks]
         bases = [tail(None) for tail in tails]
+        image = tails[0].image                                          # tail output -> (B, 3, H, W)
+        base_mean = sum(b.sum(0) for b in bases) / n                    # the mean face, tail layout
+        base_regions = region_means(image(base_mean[None]))
         for k, chunk in enumerate(chunks):
-            base_regions += region_means(bases[k]) * len(chunk) / n
             activity += tails[k].activity * len(chunk) / n
+        kept: list = []            # (pixel change, unit, uint8 faces): the most image-changing so far
         for u in range(layer.units):
-            regions_u = torch.zeros(len(REGIONS), 3)
-            for k, chunk in enumerate(chunks):
-                after = tails[k](u)
-                pixel[u] += float((after - bases[k]).abs().mean()) / 2 * len(chunk) / n
-                regions_u += region_means(after) * len(chunk) / n
-            shift[u] = regions_u - base_regions
+            outs = [tails[k](u) for k in range(len(chunks))]
+            pixel[u] = sum(float((o - b).abs().sum()) for o, b in zip(outs, bases)) / (bases[0][0].numel() * n) / 2
+            shift[u] = region_means(image((sum(o.sum(0) for o in outs) / n)[None])) - base_regions
+            if keep and (len(kept) < keep or float(pixel[u]) > kept[-1][0]):
+                faces = torch.cat([to_uint8(image(o).clamp(-1, 1)) for o in outs])
+                kept.append((float(pixel[u]), u, faces))
+                kept.sort(key=lambda item: -item[0])
+                del kept[keep:]
+            del outs
             done += 1
             if progress is not None:
                 progress(done, total)
@@ -381,10 +400,10 @@ class Dissector:
             effects[u] = UnitEffect(u, float(activity[u]), where[u], float(pixel[u]), list(REGIONS)[r],
                                     tuple(round(float(v), 2) for v in shift[u, r]))
         measured = 0
-        if attributes is not None:
-            before = self._attributes(attributes, bases)
-            for u in order[:attribute_units]:
-                after = self._attributes(attributes, [tails[k](u) for k in range(len(chunks))])
+        if keep:
+            before = _scores(attributes, torch.cat([to_uint8(image(b).clamp(-1, 1)) for b in bases]))
+            for _, u, faces in kept:
+                after = _scores(attributes, faces)
                 effects[u].age = float((after["age"] - before["age"]).mean())
                 effects[u].female = float((after["female"] - before["female"]).mean())
                 measured += 1
@@ -394,13 +413,52 @@ class Dissector:
         method = "exact (sub-pixel tail)" if self.kind == "dcgan" else "exact (hooks)"
         return Ranking(layer, n, [effects[u] for u in order], time.perf_counter() - t0, measured, method)
 
-    @staticmethod
-    def _attributes(model, images: list) -> dict:
-        out = [model.predict(to_uint8(x.clamp(-1, 1))) for x in images]
-        return {k: torch.cat([o[k] for o in out]) for k in ("age", "female")}
+    def estimate_seconds(self, layer: Layer, n: int | None = None, attributes=None,
+                         attribute_units: int = ATTRIBUTE_UNITS) -> float:
+        """What `ranking(layer, n, attributes)` will take here, measured, not assumed: a ranking
+        already run on this generator gives its own time; otherwise a probe (a few units over a
+        few faces, and the attribute model on those faces, timed on this machine now, once per
+        layer) is scaled to all units and n faces. The page's rank button shows this number."""
+        n = self.rank_faces(layer) if n is None else int(n)
+        with self._lock:
+            for (name, faces, scored, units), r in self._rankings.items():
+                if name == layer.name and faces == n and scored == (attributes is not None):
+                    return r.seconds
+            probe = self._probes.get((layer.name, attributes is not None))
+        if probe is None:
+            probe = self._probe(layer, attributes)
+            with self._lock:
+                self._probes[(layer.name, attributes is not None)] = probe
+        per_unit_face, per_scored_face, fixed = probe
+        scored = min(attribute_units, layer.units) * (attributes is not None)
+        return fixed * n + per_unit_face * layer.units * n + per_scored_face * (scored + 1) * n
+
+    @torch.inference_mode()
+    def _probe(self, layer: Layer, attributes, faces: int = PROBE_FACES, units: int = PROBE_UNITS):
+        """(seconds per unit and face, seconds per face the attribute model scores, seconds per face
+        of the setup): rank's own steps timed on `faces` faces and `units` units."""
+        codes = self.codes(faces)
+        t0 = time.perf_counter()
+        tail = self._tail_fn(layer, codes)
+        base = tail(None)
+        fixed = (time.perf_counter() - t0) / faces
+        image = tail.image
+        t0 = time.perf_counter()
+        for u in range(min(units, layer.units)):
+            out = tail(u)
+            float((out - base).abs().sum())
+            region_means(image(out.mean(0, keepdim=True)))
+        per_unit_face = (time.perf_counter() - t0) / (min(units, layer.units) * faces)
+        per_scored_face = 0.0
+        if attributes is not None:
+            t0 = time.perf_counter()
+            _scores(attributes, to_uint8(image(base).clamp(-1, 1)))
+            per_scored_face = (time.perf_counter() - t0) / faces
+        return per_unit_face, per_scored_face, fixed
 
     def _tail_fn(self, layer: Layer, codes: torch.Tensor):
-        """f(u): the images for `codes` with unit u of `layer` switched off (u=None: unedited)."""
+        """f(u): the faces for `codes` with unit u of `layer` switched off (u=None: unedited), in the
+        tail's own layout; f.image turns that layout into images (B, 3, H, W) in [-1, 1]."""
         if self.kind != "dcgan":
             def generic(u):
                 if u is None:
@@ -408,32 +466,28 @@ class Dissector:
                 with edited(self.generator, layer, [u], torch.ones(layer.side, layer.side), 0.0):
                     return self.forward(codes)
             generic.activity = self.features(codes, layer).mean((0, 2, 3))
+            generic.image = lambda y: y
             return generic
 
         r = self._renderer
-        x = self.features(codes, layer)                                 # output of block layer.index
+        cl = torch.channels_last            # a pixel shuffle and these convs run 1.5-3x faster in it
         k = layer.index                                                 # renderer index of the next block
-        weight, bias = r._weights[k]
-        bn, act = r.blocks[k]
-        # The next block's batch norm (eval: a per-channel affine map) folded into its sub-pixel
-        # conv, and its ReLU applied before the pixel shuffle (an elementwise map commutes with a
-        # permutation): per unit, one single-channel conv, one ReLU, the shuffle and the rest.
-        if isinstance(bn, torch.nn.BatchNorm2d):
-            scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
-            shift = bn.bias - bn.running_mean * scale
-        else:
-            scale, shift = torch.ones(weight.shape[0] // 4), torch.zeros(weight.shape[0] // 4)
-        scale4, shift4 = scale.repeat_interleave(4), shift.repeat_interleave(4)
-        weight = weight * scale4[:, None, None, None]
-        bias = (bias if bias is not None else 0) * scale4 + shift4
+        x = r.linear_bn(codes).view(-1, r.top_channels, 4, 4)           # the head, then blocks 1..k:
+        for (bn, act), (w, b) in zip(r.blocks[:k], r._weights[:k]):     # the layer's output, sub-pixel
+            x = act(bn(F.pixel_shuffle(F.conv2d(x, w, b, padding=1), 2)))
+        x = x.contiguous(memory_format=cl)
+        # Every later block's batch norm (eval: a per-channel affine map) folded into its sub-pixel
+        # conv, and each activation applied before its pixel shuffle (an elementwise map commutes
+        # with a permutation); the last shuffle is left to f.image: the pixel change does not
+        # depend on the order of the pixels. Per unit: one single-channel conv, then the rest.
+        blocks = [_folded(r._weights[j], r.blocks[j][0]) + (r.blocks[j][1],) for j in range(k, len(r.blocks))]
+        weight, bias, act = blocks[0]
         pre = F.conv2d(x, weight, bias, padding=1)                      # (B, 4 * out, s, s), normalised
 
         def run(p):
-            y = F.pixel_shuffle(act(p), 2)
-            for j in range(k + 1, len(r.blocks)):
-                w, b = r._weights[j]
-                bn_j, act_j = r.blocks[j]
-                y = act_j(bn_j(F.pixel_shuffle(F.conv2d(y, w, b, padding=1), 2)))
+            y = act(p)
+            for w, b, act_j in blocks[1:]:
+                y = act_j(F.conv2d(F.pixel_shuffle(y, 2), w, b, padding=1))
             return y
 
         def tail(u):
@@ -442,7 +496,26 @@ class Dissector:
             return run(pre - F.conv2d(x[:, u:u + 1], weight[:, u:u + 1], None, padding=1))
 
         tail.activity = x.mean((0, 2, 3))
+        tail.image = lambda y: F.pixel_shuffle(y, 2)
         return tail
+
+
+def _folded(weight_bias, bn) -> tuple:
+    """A sub-pixel conv (weight (4 * out, in, 3, 3), bias) with the batch norm after its shuffle
+    folded in (eval mode: a per-channel affine map), channels-last."""
+    weight, bias = weight_bias
+    if isinstance(bn, torch.nn.BatchNorm2d):
+        scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+        shift = bn.bias - bn.running_mean * scale
+        scale4, shift4 = scale.repeat_interleave(4), shift.repeat_interleave(4)
+        weight = weight * scale4[:, None, None, None]
+        bias = (bias if bias is not None else 0) * scale4 + shift4
+    return weight.contiguous(memory_format=torch.channels_last), bias
+
+
+def _scores(model, faces: torch.Tensor) -> dict:
+    """The attribute model on uint8 faces (N, 3, H, W): {"age", "female"}."""
+    return model.predict(faces)
 
 
 def describe(effect: UnitEffect, layer: Layer) -> str:

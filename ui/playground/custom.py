@@ -23,6 +23,8 @@ MINE_ALPHA = "pg_mine_alpha"      # its value in the sidebar
 MINE_ERROR = "pg_mine_error"      # (code, values) of the last refused fit
 MINE_PAGES = "pg_mine_pages"      # labelling pages opened so far
 MINE_EFFECT = "pg_mine_effect"    # (spec, effect) measured at +3
+UPLOAD = "pg_mine_upload"        # a slider file uploaded back
+MAX_UPLOAD_MB = 1                 # the server refuses bigger uploads; spec_from_json reads at most 64 kB
 MARKS = ("has", "hasnt")
 SWEEP = (-3.0, -1.5, 0.0, 1.5, 3.0)
 
@@ -40,17 +42,24 @@ def forget(key: str = "pg") -> None:
 
 def apply(state: pg.LatentState) -> None:
     """A link's slider into the session (before the widgets are drawn)."""
-    ss = st.session_state
     if state.mine is not None:
-        ss[MINE_SPEC] = state.mine
-        ss[MINE_ALPHA] = float(state.mine_alpha)
-        for page in range(pg.state.MINE_MAX_PAGES):         # show the link's labels on the labelling pages
-            for i, mark in enumerate(state.mine.marks[page * pg.state.MINE_PAGE_SIZE:
-                                                      (page + 1) * pg.state.MINE_PAGE_SIZE]):
-                ss[_mark_key(page, i)] = MARKS[2 - mark] if mark else None
-        pages = -(-len(state.mine.marks) // pg.state.MINE_PAGE_SIZE)
-        ss[MINE_PAGES] = max(1, pages)
-        ss["pg_mine_name"] = state.mine.name
+        _show(state.mine, state.mine_alpha)
+
+
+def _show(spec, alpha: float = 0.0) -> None:
+    """A slider (from a link or a file) into the session: its labels on the labelling pages, its name and keeps."""
+    ss = st.session_state
+    ss[MINE_SPEC] = spec
+    ss[MINE_ALPHA] = float(alpha)
+    for page in range(pg.state.MINE_MAX_PAGES):
+        marks = spec.marks[page * pg.state.MINE_PAGE_SIZE:(page + 1) * pg.state.MINE_PAGE_SIZE]
+        for i in range(pg.state.MINE_PAGE_SIZE):
+            mark = marks[i] if i < len(marks) else 0
+            ss[_mark_key(page, i)] = MARKS[2 - mark] if mark else None
+    ss[MINE_PAGES] = max(1, -(-len(spec.marks) // pg.state.MINE_PAGE_SIZE))
+    ss["pg_mine_name"] = spec.name
+    for k in pg.state.MINE_KEEP:
+        ss[f"pg_mine_keep_{k}"] = k in spec.keep
 
 
 def error_text(code: str, values: dict) -> str:
@@ -101,6 +110,27 @@ def _fit(engine: pg.LatentEngine) -> None:
     if ss.get(MINE_SPEC) != spec:
         ss[MINE_SPEC] = spec
         ss[MINE_ALPHA] = 0.0
+
+
+def _uploaded(engine: pg.LatentEngine, source: str) -> None:
+    """A slider file uploaded back: read within bounds (custom.spec_from_json: the labels only, the
+    direction is fitted again), for the model it was labelled on; else one sentence why not."""
+    ss = st.session_state
+    upload = ss.get(UPLOAD)
+    if upload is None:
+        return
+    try:
+        data = upload.read(custom.MAX_JSON_BYTES + 1)       # never more than a slider file can be
+        spec, model = custom.spec_from_json(data)
+        if model and model != source:
+            raise custom.SliderError("other_model", f"This slider was labelled on {model}, not on {source}.",
+                                     model=model[:80], current=source[:80])
+        engine.fit_custom(spec)
+    except custom.SliderError as exc:
+        ss[MINE_ERROR] = (exc.code, exc.values)
+        return
+    ss.pop(MINE_ERROR, None)
+    _show(spec)
 
 
 def _more_pages() -> None:
@@ -158,6 +188,9 @@ def slider_view(s) -> None:
     b2.button(t("myslider.more"), key="pg_mine_more", on_click=_more_pages, width="stretch",
               disabled=pages >= pg.state.MINE_MAX_PAGES)
     b3.button(t("myslider.clear"), key="pg_mine_clear", on_click=_clear, width="stretch")
+    with st.expander(t("myslider.upload_title")):
+        st.file_uploader(t("myslider.upload"), type=["json"], key=UPLOAD, max_upload_size=MAX_UPLOAD_MB,
+                         on_change=_uploaded, args=(engine, s.model.source), help=t("myslider.upload_help"))
 
     if ss.get(MINE_ERROR):
         code, values = ss[MINE_ERROR]

@@ -20,6 +20,7 @@ from ui.i18n import t
 
 PRESETS = ("hair", "eyes", "mouth", "background", "whole", "fires")
 SHOWN_UNITS = 8
+GRID_PX = 320          # the painting grid's side: square, and narrower than its half of a wide page
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -95,9 +96,13 @@ def _grid_chart(face: np.ndarray, side: int, mask: np.ndarray) -> go.Figure:
     fig.add_trace(go.Scatter(x=xs.ravel(), y=ys.ravel(), mode="markers", hoverinfo="none",
                              marker=dict(size=max(4, 180 // side), opacity=0.35,
                                          color=np.where(mask.ravel(), "#ff3b30", "#ffffff"))))
+    # A square figure with no margins has a square plot area: the whole face and every cell show.
+    # (With scaleanchor and a chart stretched to its column, plotly narrowed the x range instead
+    # and cut the right of the face off.)
     fig.update_xaxes(range=[-0.5, side - 0.5], visible=False)
-    fig.update_yaxes(range=[side - 0.5, -0.5], visible=False, scaleanchor="x")
-    fig.update_layout(height=340, width=340, margin=dict(l=0, r=0, t=0, b=0), dragmode="lasso", showlegend=False)
+    fig.update_yaxes(range=[side - 0.5, -0.5], visible=False)
+    fig.update_layout(height=GRID_PX, width=GRID_PX, autosize=False, margin=dict(l=0, r=0, t=0, b=0),
+                      dragmode="lasso", showlegend=False)
     return fig
 
 
@@ -105,6 +110,24 @@ def _data_url(image: np.ndarray) -> str:
     import base64
 
     return "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode("ascii")
+
+
+def rank_controls(d: dissect.Dissector, layer: dissect.Layer, n: int, attributes):
+    """The rank button (its time measured here: Dissector.estimate_seconds) and progress bar; the
+    ranking once there is one. Says why a layer is ranked over fewer than 200 faces."""
+    if n < dissect.RANK_FACES:
+        st.caption(t("dissect.fewer_faces", block=layer.index, n=n, all=dissect.RANK_FACES, units=layer.units,
+                     secs=d.estimate_seconds(layer, dissect.RANK_FACES, attributes)))
+    if d.is_ranked(layer, n, attributes):
+        return d.ranking(layer, n, attributes)
+    seconds = d.estimate_seconds(layer, n, attributes)
+    if not st.button(t("dissect.rank", units=layer.units, n=n, seconds=seconds), key="pg_dis_rank"):
+        return None
+    bar = st.progress(0.0, text=t("dissect.ranking", units=layer.units, n=n))
+    ranking = d.ranking(layer, n, attributes, progress=lambda done, total: bar.progress(
+        done / total, text=t("dissect.ranking_done", done=done, total=total)))
+    bar.empty()
+    return ranking
 
 
 def dissect_view(s) -> None:
@@ -144,17 +167,10 @@ def dissect_view(s) -> None:
     # ranking
     attributes = _attributes() if s.engine.named else None
     n = d.rank_faces(layer)
-    ranked = d.is_ranked(layer, n, attributes)
-    if not ranked:
-        seconds = d.rank_cost(layer, n) / 1.5e10 + (2.0 if attributes is not None else 0.0)
-        if st.button(t("dissect.rank", units=layer.units, n=n, seconds=seconds), key="pg_dis_rank"):
-            bar = st.progress(0.0, text=t("dissect.ranking", units=layer.units, n=n))
-            d.ranking(layer, n, attributes,
-                      progress=lambda done, total: bar.progress(done / total, text=t("dissect.ranking_done",
-                                                                                     done=done, total=total)))
-            bar.empty()
-            ranked = True
-    ranking = d.ranking(layer, n, attributes) if ranked else None
+    ranking = rank_controls(d, layer, n, attributes) if d.rankable(layer) else None
+    if not d.rankable(layer):
+        st.info(t("dissect.no_rank", units=layer.units, gmacs=d.rank_cost(layer, 1) / 1e9,
+                  faces=dissect.RANK_MIN_FACES, budget=dissect.MAX_RANK_MACS / 1e9))
     if ranking is not None:
         st.caption(t("dissect.ranked", units=layer.units, n=ranking.n_faces, secs=ranking.seconds,
                      measured=ranking.attribute_units))
@@ -190,7 +206,7 @@ def dissect_view(s) -> None:
     mask = drawn if drawn is not None else preset_mask(preset, layer.side, stats, units[0] if units else 0)
     with left:
         st.caption(t("dissect.draw_help"))
-        st.plotly_chart(_grid_chart(face, layer.side, mask), key=chart_key, on_select="rerun",
+        st.plotly_chart(_grid_chart(face, layer.side, mask), key=chart_key, on_select="rerun", width="content",
                         selection_mode=("box", "lasso"), config={"displayModeBar": True, "scrollZoom": False})
     st.caption(t("dissect.drawn" if drawn is not None else "dissect.preset_used",
                  cells=int(mask.sum()), side=layer.side, region=t(f"dissect.regions.{preset}")))
