@@ -69,14 +69,21 @@ def main():
             page.get_by_text(re.compile(r"^Cross-validated accuracy")).wait_for(timeout=WAIT)
             page.get_by_text(re.compile(r"^(Entangled|Clean of age)")).wait_for(timeout=WAIT)
             settle(page)
-            page.screenshot(path=str(out / "myslider.png"), full_page=True)
+            # the last labelling row, then the report: the slider's sweep, accuracy and entanglement
+            page.get_by_role("heading", name=re.compile("older")).scroll_into_view_if_needed()
+            page.mouse.move(800, 700)
+            page.mouse.wheel(0, -420)
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(out / "myslider.png"))
         if "dissect" in args.views:
             page.goto(f"{url}/Playground")
             page.get_by_role("tab", name="Paint with units").click()
             page.get_by_role("button", name=re.compile(r"^Rank all")).click(timeout=WAIT)
             page.get_by_text(re.compile(r"^All \d+ units switched off")).wait_for(timeout=WAIT)
             settle(page)
-            page.screenshot(path=str(out / "dissect.png"), full_page=True)
+            page.set_viewport_size({"width": 1400, "height": 2300})    # down to the before / after faces
+            settle(page)
+            page.screenshot(path=str(out / "dissect.png"))
         browser.close()
     print(f"saved {', '.join(args.views)} in {out}")
 

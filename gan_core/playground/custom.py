@@ -129,7 +129,7 @@ def check(spec: SliderSpec) -> None:
 # fitting
 
 
-def fit_boundary(codes: torch.Tensor, labels, l2: float = L2, steps: int = 50) -> tuple[torch.Tensor, float]:
+def fit_boundary(codes: torch.Tensor, labels, l2: float | None = None, steps: int = 50) -> tuple[torch.Tensor, float]:
     """Logistic regression of labels (0/1) on codes (n, d) with an L2 penalty on the normal:
     minimises mean BCE(codes @ w + b, labels) + l2 * |w|^2 by Newton's method (float64).
 
@@ -143,7 +143,8 @@ def fit_boundary(codes: torch.Tensor, labels, l2: float = L2, steps: int = 50) -
     if x.ndim != 2 or len(x) != len(y) or len(y) == 0:
         raise ValueError(f"codes must be (n, d) with one label each, got {tuple(x.shape)} and {len(y)} labels")
     n = len(y)
-    lam = 2 * float(l2)                                   # the penalty's Hessian: lam * I on w
+    l2 = L2 if l2 is None else float(l2)                # read at call time: the bench varies it
+    lam = 2 * l2                                   # the penalty's Hessian: lam * I on w
     gram = x @ x.T                                        # (n, n)
     w, b = torch.zeros(x.shape[1], dtype=torch.float64), 0.0
 
@@ -184,7 +185,7 @@ def fit_boundary(codes: torch.Tensor, labels, l2: float = L2, steps: int = 50) -
     return (normal / norm).float(), bias / norm
 
 
-def cross_validate(codes: torch.Tensor, labels, folds: int = 5, l2: float = L2) -> float:
+def cross_validate(codes: torch.Tensor, labels, folds: int = 5, l2: float | None = None) -> float:
     """Accuracy of the boundary on labels it was not fitted on: k folds, each answer spread over all."""
     y = torch.as_tensor(labels)
     order = torch.argsort(y, stable=True)            # interleave the classes: every fold gets both

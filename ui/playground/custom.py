@@ -167,6 +167,10 @@ def slider_view(s) -> None:
 
     pages = ss.setdefault(MINE_PAGES, 1)
     n_page = pg.state.MINE_PAGE_SIZE
+    # The marks' labels, fixed in this run's language: the wire value of a segmented control is its
+    # label, so a format_func that looked the language up when called would, called outside the run
+    # (AppTest formats the values it sends that way), send English labels to a Persian page.
+    shown = {m: t(f"myslider.{m}") for m in MARKS}
     quality = "tiny"
     for page in range(pages):
         seeds = custom.label_seeds(page)
@@ -177,7 +181,7 @@ def slider_view(s) -> None:
             for i, col in zip(range(row, row + 8), cols):
                 col.image(images[i], width="stretch", output_format="PNG")
                 col.segmented_control(t("myslider.face", n=page * n_page + i + 1), MARKS, key=_mark_key(page, i),
-                                      format_func=lambda m: t(f"myslider.{m}"), label_visibility="collapsed",
+                                      format_func=shown.get, label_visibility="collapsed",
                                       persist_state=KEEP)
     marks = _marks(pages)
     has, hasnt = marks.count(2), marks.count(1)
