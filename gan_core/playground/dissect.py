@@ -51,7 +51,8 @@ PGGAN_MAX_SIDE = 16       # PGGAN: only blocks up to 16x16 (512 channels each) a
 PGGAN_RENDER_SIDE = 64    # and its faces are rendered from the 64x64 head
 MAX_RANK_MACS = 2e11      # multiply-adds one ranking may cost (bench/bench_dissect.py: block 1 in about 10 s)
 RANK_MIN_FACES = 16       # fewer faces than this say nothing; a layer that cannot afford them is not ranked
-PROBE_FACES = 8           # estimate_seconds times rank's steps on this many faces
+RANK_BATCH = 16           # faces per tail call: a block's activations for 16 faces stay in the CPU's cache
+PROBE_FACES = RANK_BATCH  # estimate_seconds times rank's own steps on one batch
 PROBE_UNITS = 2           # and this many units
 
 
@@ -343,7 +344,7 @@ class Dissector:
 
     @torch.inference_mode()
     def rank(self, layer: Layer, n: int = RANK_FACES, attributes=None, attribute_units: int = ATTRIBUTE_UNITS,
-             progress=None, batch: int = 100) -> Ranking:
+             progress=None, batch: int = RANK_BATCH) -> Ranking:
         """Every unit of `layer` switched off (over the whole map) on n faces, one unit at a time.
 
         For all units, exactly: the mean |pixel change| and the mean colour change of each face
@@ -514,8 +515,8 @@ def _folded(weight_bias, bn) -> tuple:
 
 
 def _scores(model, faces: torch.Tensor) -> dict:
-    """The attribute model on uint8 faces (N, 3, H, W): {"age", "female"}."""
-    return model.predict(faces)
+    """The attribute model on uint8 faces (N, 3, H, W): {"age", "female"}, RANK_BATCH at a time."""
+    return model.predict(faces, batch_size=RANK_BATCH)
 
 
 def describe(effect: UnitEffect, layer: Layer) -> str:
