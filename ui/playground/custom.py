@@ -181,7 +181,7 @@ def slider_view(s) -> None:
             for i, col in zip(range(row, row + 8), cols):
                 col.image(images[i], width="stretch", output_format="PNG")
                 col.segmented_control(t("myslider.face", n=page * n_page + i + 1), MARKS, key=_mark_key(page, i),
-                                      format_func=shown.get, label_visibility="collapsed",
+                                      format_func=shown.get, label_visibility="collapsed", wrap=True,
                                       persist_state=KEEP)
     marks = _marks(pages)
     has, hasnt = marks.count(2), marks.count(1)
