@@ -1,13 +1,14 @@
 """How many faces must a visitor label? A slider of one's own, with labels given by a rule.
 
-    .venv/bin/python bench/bench_custom_slider.py [--labels 20 40 80] [--draws 10] [--l2 0.05]
+    .venv/bin/python bench/bench_custom_slider.py [--labels 20 40 80] [--draws 10] [--l2 0.05] [--fit-only]
 
 The "visitor" is the attribute model: a face is marked "has it" when it predicts an age over
 40 (--threshold). For each number of labels, `--draws` random draws of which faces (from the
 192 faces of the 8 labelling pages) are labelled, the slider is fitted exactly as the page fits
 it (engine.fit_custom), and compared with the shipped age slider of faces64: the cosine of the
 normals, and the change in predicted age at +3 over 200 other faces (custom.measure_slider).
-Also the fit's time (median over all fits). Threads: 1, like the app. Prints the load average.
+Also the fit's time (median over all fits, and the first fit in the process; --fit-only skips the
++3 measurements). Threads: 1, like the app. Prints the load average.
 """
 
 import argparse
@@ -37,6 +38,7 @@ def main() -> None:
     p.add_argument("--threshold", type=float, default=40.0)
     p.add_argument("--l2", type=float, default=custom.L2)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--fit-only", action="store_true", help="time the fits, skip measuring each slider at +3")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     custom.L2 = args.l2          # fit_boundary and cross_validate read it at call time
@@ -79,6 +81,8 @@ def main() -> None:
                 continue
             fit_times.append(time.perf_counter() - t0)
             cosines.append(float(fitted.direction @ shipped))
+            if args.fit_only:
+                continue
             effect = custom.measure_slider(engine, fitted.direction, attributes)
             d_age.append(effect["age_mean"])
             d_female.append(effect["female_mean"])

@@ -35,6 +35,12 @@ def label_by_age(at: AppTest, pages: int = 1) -> None:
             at.session_state[f"pg_mine_m_{page}_{i}"] = "has" if float(engine.prior_code(seed)[0] @ age) > 0 else "hasnt"
 
 
+def upload(at: AppTest, name: str, data: bytes) -> None:
+    """Upload a file with the "Make a slider" uploader (the sidebar has the checkpoint uploader too)."""
+    uploader = next(u for u in at.get("file_uploader") if u.key == "pg_mine_upload")
+    uploader.set_value([(name, data, "application/json")]).run()
+
+
 def face_url(at: AppTest) -> str:
     return at.image[0].proto.imgs[0].url
 
@@ -104,9 +110,7 @@ def test_a_downloaded_slider_uploads_back_and_bad_files_are_refused_with_a_sente
     spec = custom.make_spec("older", [2, 1, 0] * 10 + [1, 2], ["gender"])
     good = custom.slider_json(engine.fit_custom(spec), pg.DEFAULT_MODEL).encode()
     at = open_view("myslider")
-    uploader = at.get("file_uploader")[0]
-    assert uploader.key == "pg_mine_upload"
-    uploader.set_value([("slider_older.json", good, "application/json")]).run()
+    upload(at, "slider_older.json", good)
     assert not at.exception, [e.value for e in at.exception]
     assert at.slider(key="pg_mine_alpha").label == "older"
     assert at.session_state["pg_mine_spec"] == spec               # the labels came back, and the keep
@@ -119,7 +123,7 @@ def test_a_downloaded_slider_uploads_back_and_bad_files_are_refused_with_a_sente
                              ("other.json", other, errors["other_model"].format(model="someone/else",
                                                                                current=pg.DEFAULT_MODEL))):
         at = open_view("myslider")
-        at.get("file_uploader")[0].set_value([(name, data, "application/json")]).run()
+        upload(at, name, data)
         assert not at.exception, [e.value for e in at.exception]
         assert [w.value for w in at.warning] == [said]
         assert "pg_mine_alpha" not in [s.key for s in at.slider]
