@@ -2,11 +2,10 @@
 
 Opens the Playground, the "Paint with units" tab, drags a lasso over the feature map's grid
 (a plotly chart with Streamlit's own selection events), and checks that the painted cells are
-reported and the edited face changes. With GAN_PLAYGROUND_SHOTS=folder it also saves a
-screenshot of the view there (docs/screenshots/dissect.png was made this way).
+reported and the edited face changes. (docs/screenshots/dissect.png comes from
+scripts/screenshot_playground.py.)
 """
 
-import os
 import re
 
 import pytest
@@ -46,6 +45,3 @@ def test_painting_a_region_with_the_mouse_changes_the_face(page, app_url):
             return imgs.length && imgs[imgs.length - 1].getAttribute('src') !== before;
         }""", arg=before, timeout=WAIT_MS)
     assert after_src(page) != before
-    shots = os.environ.get("GAN_PLAYGROUND_SHOTS")
-    if shots:
-        page.screenshot(path=os.path.join(shots, "dissect.png"))
