@@ -16,11 +16,9 @@ import PIL.Image  # noqa: F401
 import streamlit as st
 
 from ui import i18n
-from ui.nav import ALL, HOME
+from ui.nav import streamlit_pages
 
 i18n.init()
-pages = [st.Page(p.path, title=i18n.t(f"nav.{p.key}"), icon=p.icon, url_path=p.url_path or None,
-                 default=p is HOME) for p in ALL]
-current = st.navigation(pages)
+current = st.navigation(streamlit_pages())
 i18n.sync_url()
 current.run()

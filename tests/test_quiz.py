@@ -190,3 +190,30 @@ def test_numeric_question_is_checked_on_the_page(lang):
     assert any(e.value == common["wrong"].format(answer=shown) for e in at.error)
     at.text_input(key="quiz_gan_n0").input("rm -rf").run()
     assert any(w.value == common["not_a_number"] for w in at.warning)
+
+
+def _blocks(node):
+    """Every container (a Block) under `node`, depth first."""
+    from streamlit.testing.v1.element_tree import Block
+
+    for child in getattr(node, "children", {}).values():
+        if isinstance(child, Block):
+            yield child
+            yield from _blocks(child)
+
+
+def test_numeric_answers_sit_in_right_to_left_boxes_and_the_css_names_them():
+    """Persian reads a typed answer right to left: each numeric question's box is in a container keyed
+    i18n.rtl_box_key(...), the one class RTL_CSS turns right to left (the browser test checks the style)."""
+    from ui import i18n
+
+    assert f'[class*="st-key-{i18n.RTL_BOX}"] input' in i18n.RTL_CSS
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["lang"] = "fa"
+    at.run()
+    at.switch_page(PAGES["gan"]).run()
+    boxes = {b.proto.id.rsplit("-", 1)[-1]: b for b in _blocks(at.main) if "-" + i18n.RTL_BOX in b.proto.id}
+    wanted = {i18n.rtl_box_key(f"quiz_gan_n{i}") for i in range(len(CONTENT["fa"]["gan"]["numeric"]))}
+    assert set(boxes) == wanted
+    for name, box in boxes.items():
+        assert [w.key for w in box.text_input] == [name.removeprefix(i18n.RTL_BOX)]

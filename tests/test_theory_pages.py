@@ -59,6 +59,38 @@ def test_page_renders_in_both_languages(page, lang):
     assert bool(rtl_css) == (lang == "fa")
     # the references list carries real links
     assert any("](https://" in m.value for m in at.markdown)
+    # every markdown table keeps its shape: a cell's own "|" (e.g. "largest |λ|") must be escaped
+    for m in at.markdown:
+        for table in markdown_tables(m.value):
+            widths = {len(row) for row in table}
+            assert len(widths) == 1, (page, lang, table[0])
+
+
+_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+
+
+def markdown_tables(text: str) -> list[list[list[str]]]:
+    """The tables in a markdown text (a header, a |---| line, rows): each row as its cells, split
+    where markdown splits them (at a "|" not escaped as "\\|")."""
+    lines, tables, i = text.splitlines(), [], 0
+    while i + 1 < len(lines):
+        if lines[i].lstrip().startswith("|") and re.fullmatch(r"\s*\|(\s*:?-+:?\s*\|)+\s*", lines[i + 1]):
+            j = i + 2
+            while j < len(lines) and lines[j].lstrip().startswith("|"):
+                j += 1
+            tables.append([_UNESCAPED_PIPE.split(line.strip().strip("|")) for k, line in enumerate(lines[i:j])
+                           if k != 1] + [lines[i + 1].strip().strip("|").split("|")])
+            i = j
+        else:
+            i += 1
+    return tables
+
+
+def test_markdown_tables_sees_a_broken_table():
+    good = "| a | largest \\|λ\\| |\n|---|---|\n| 1 | 2 |"
+    broken = "| a | largest |λ| |\n|---|---|\n| 1 | 2 |"
+    assert [len({len(r) for r in t}) for t in markdown_tables(good)] == [1]
+    assert [len({len(r) for r in t}) for t in markdown_tables(broken)] == [2]
 
 
 @pytest.mark.parametrize("page", list(PAGES))

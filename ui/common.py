@@ -7,6 +7,7 @@ widgets live here (or in a module of their own in ui/) so no page copies another
 from __future__ import annotations
 
 import os
+import textwrap
 from pathlib import Path
 
 import streamlit as st
@@ -46,12 +47,59 @@ def page_setup(title: str, icon: str = "🎛️") -> None:
     from ui import i18n
 
     i18n.init()
+    route_through_app()
     st.set_page_config(page_title=f"{title} · GAN Playground", page_icon=icon, layout="wide")
     configure_torch()
     i18n.language_switch()
     from ui.memory import start_trimmer
 
     start_trimmer()  # freed memory goes back to the OS (ui/memory.py says why)
+
+
+def wrap_title(text: str, width: int) -> str:
+    """A plotly title broken at spaces into lines of at most `width` characters (plotly's <br>), so a
+    subplot's title in either language stays over its own panel instead of running into the next."""
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
+def legacy_page_list() -> bool:
+    """True while Streamlit still treats this server as an old pages/-folder app.
+
+    A relic of Streamlit's first multipage design: a fresh server that finds pages/ beside app.py
+    runs each page script by itself, with a page list made from the file names (English, unaware
+    of ?lang=), until some session has run app.py's st.navigation. So the first visitor who
+    opens a deep link (/What_is_a_GAN?lang=fa) would get that English list. (Streamlit's AppTest
+    starts every run this way.) Uses Streamlit internals: kept here, alone; if they move, this
+    says False and the page runs as before."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+
+        return PagesManager.uses_pages_directory is True
+    except Exception:
+        return False
+
+
+def route_through_app() -> None:
+    """On the legacy path (legacy_page_list), give this run app.py's navigation: the app's page list
+    in the visitor's language replaces Streamlit's, page links resolve as in the app, and the server
+    leaves the legacy mode for good (what any st.navigation call does). Only when this page is one
+    of the app's (same address); the page itself goes on running, so no click of this run is lost.
+    Call it after i18n.init() (the titles are in the settled language)."""
+    if not legacy_page_list():
+        return
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState
+
+    from ui.nav import streamlit_pages
+
+    ctx = get_script_run_ctx()
+    pages = streamlit_pages()
+    if ctx is None or ctx.page_script_hash not in {p._script_hash for p in pages}:
+        return
+    # st.navigation makes app.py the active script for what follows; this page keeps its own
+    # (its widgets' ids), as when the router runs it.
+    with ThreadState.scoped():
+        st.navigation(pages)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

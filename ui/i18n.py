@@ -278,7 +278,8 @@ def language_switch() -> str:
 # container would flip the order of its parts. Streamlit's elements carry
 # data-testid attributes; the rules scope "rtl" to text blocks of the main
 # area and the sidebar's own content (the Train and Playground settings), and
-# put every KaTeX node and code block back to "ltr".
+# put every KaTeX node and code block back to "ltr". Text boxes stay left to right (a Hub id, a
+# formula, a link are Latin), except inside a container keyed by rtl_box_key: a Persian answer.
 RTL_CSS = """
 <style>
 [data-testid="stMain"] [data-testid="stMarkdownContainer"],
@@ -320,6 +321,10 @@ RTL_CSS = """
 [data-testid="stSidebarNav"] {
   direction: rtl;
 }
+[data-testid="stMain"] [class*="st-key-rtl_box_"] input {
+  direction: rtl;
+  text-align: right;
+}
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] ul,
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] ol {
   padding-right: 1.5em;
@@ -327,6 +332,15 @@ RTL_CSS = """
 }
 </style>
 """
+
+
+RTL_BOX = "rtl_box_"
+
+
+def rtl_box_key(name: str) -> str:
+    """The key for a container whose text boxes run right to left in Persian (the RTL_CSS rule on
+    its class "st-key-rtl_box_<name>"), e.g. a quiz's numeric answer; every other box stays LTR."""
+    return RTL_BOX + name
 
 
 def apply_rtl() -> None:

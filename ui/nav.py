@@ -30,3 +30,14 @@ PAGES = (
     PageInfo("course", "pages/8_The_course_DCGAN.py", "The_course_DCGAN", "🧱"),
 )
 ALL = (HOME, *PAGES)
+
+
+def streamlit_pages() -> list:
+    """The st.Page of every page, titled in the current language: app.py's navigation (and
+    ui.common.route_through_app's, on a fresh server's first deep link)."""
+    import streamlit as st
+
+    from ui import i18n
+
+    return [st.Page(p.path, title=i18n.t(f"nav.{p.key}"), icon=p.icon, url_path=p.url_path or None,
+                    default=p is HOME) for p in ALL]

@@ -107,3 +107,27 @@ def test_toy_lab_trains_by_itself_while_playing(page, app_url):
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
     screenshot(page, "theory_toylab_collapse.png")
+
+
+def test_persian_numeric_answers_run_right_to_left_and_other_boxes_left_to_right(page, app_url):
+    """A typed answer reads like its Persian question; a formula box (the toy lab's) stays left to right."""
+    open_theory_page(page, app_url, "Why_training_fails", lang="fa")
+    page.locator(".st-key-rtl_box_quiz_fails_n0 input").wait_for(timeout=WAIT_MS)
+    boxes = page.evaluate("""() => {
+        const main = document.querySelector('[data-testid="stMain"]');
+        const style = el => [getComputedStyle(el).direction, getComputedStyle(el).textAlign];
+        const inputs = [...main.querySelectorAll('input[type="text"]')];
+        return {answers: inputs.filter(el => el.closest('[class*="st-key-rtl_box_quiz_"]')).map(style),
+                others: inputs.filter(el => !el.closest('[class*="st-key-rtl_box_"]')).map(style)};
+    }""")
+    assert len(boxes["answers"]) == len(CONTENT["fa"]["fails"]["numeric"]) == 2
+    assert all(d == "rtl" and a in ("right", "start") for d, a in boxes["answers"]), boxes
+    assert boxes["others"], "the toy lab's formula boxes should be on the page"
+    assert all(d == "ltr" for d, _ in boxes["others"]), boxes
+
+
+def test_english_numeric_answers_stay_left_to_right(page, app_url):
+    open_theory_page(page, app_url, "Why_training_fails")
+    box = page.locator(".st-key-rtl_box_quiz_fails_n0 input")
+    box.wait_for(timeout=WAIT_MS)
+    assert box.evaluate("el => getComputedStyle(el).direction") == "ltr"

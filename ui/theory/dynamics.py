@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 from gan_core import theory
 from gan_core.theory import arrow_segments
 from ui import i18n
+from ui.common import wrap_title
 from ui.i18n import t
 
 LIM = 2.5
@@ -90,7 +91,8 @@ def r1_figure(lr: float) -> None:
     st.markdown(t("theorylab.r1.rule", h=lr, wgan=theory.r1_threshold(lr, "wgan"), gan=theory.r1_threshold(lr, "gan")))
     cases = theory.r1_damping_cases(lr, steps=R1_STEPS)
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
-                        subplot_titles=(t("theorylab.r1.title"), t("theorylab.r1.factor_title")))
+                        subplot_titles=(wrap_title(t("theorylab.r1.title"), 44),
+                                        wrap_title(t("theorylab.r1.factor_title"), 44)))
     for case, curve in zip(theory.R1_CASES, cases.values()):
         name = R1_NAMES[case]
         fig.add_trace(go.Scatter(x=np.arange(len(curve)), y=curve, mode="lines", name=t(f"theorylab.r1.cases.{name}"),
@@ -107,7 +109,8 @@ def r1_figure(lr: float) -> None:
     fig.update_xaxes(title_text=t("fails.fig_a.step"))
     fig.update_yaxes(title_text=t("fails.fig_a.distance"), type="log", row=1, col=1)
     fig.update_yaxes(title_text=t("theorylab.r1.factor_axis"), row=1, col=2)
-    fig.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25))
+    fig.update_annotations(font_size=14)
+    fig.update_layout(height=400, margin=dict(l=10, r=10, t=60, b=10), legend=dict(orientation="h", y=-0.25))
     st.plotly_chart(fig, key="dirac_r1_chart")
     st.markdown(t("theorylab.r1.factor", avg=avg, lo=lo, hi=hi))
 
@@ -155,7 +158,9 @@ def eigenvalue_lab() -> None:
                       yaxis=dict(title=t("theorylab.eig.im"), range=[-1.1, 1.1], scaleanchor="x", scaleratio=1))
     left, right = st.columns([3, 2])
     left.plotly_chart(fig, key="eig_chart")
-    head = "| " + " | ".join(t(f"theorylab.eig.table.{k}") for k in ("mode", "loss", "modulus", "verdict")) + " |"
+    # a cell's own "|" (largest |λ|) would end the cell: escaped, or the table falls apart into text
+    head = "| " + " | ".join(t(f"theorylab.eig.table.{k}").replace("|", "\\|")
+                             for k in ("mode", "loss", "modulus", "verdict")) + " |"
     right.markdown(head + "\n|---|---|---|---|\n" + "\n".join(rows))
     right.caption(t("theorylab.eig.caption"))
     st.markdown(t("theorylab.eig.regs"))

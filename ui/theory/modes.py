@@ -12,6 +12,7 @@ from plotly.subplots import make_subplots
 
 from gan_core import theory
 from gan_core.theory import divergences
+from ui.common import wrap_title
 from ui.i18n import t
 
 COLOURS = {"kl_forward": "#1f77b4", "kl_reverse": "#d62728", "jsd": "#6a3df0", "ns": "#ff7f0e"}
@@ -58,7 +59,8 @@ def mode_seeking_figure() -> None:
                 + "\n".join(rows))
 
     land = make_subplots(rows=1, cols=4, horizontal_spacing=0.04, shared_yaxes=True,
-                         subplot_titles=[t(f"theorylab.modes.objectives.{o}") for o in divergences.FIT_OBJECTIVES])
+                         subplot_titles=[wrap_title(t(f"theorylab.modes.objectives.{o}"), 26)
+                                         for o in divergences.FIT_OBJECTIVES])
     for i, name in enumerate(divergences.FIT_OBJECTIVES, start=1):
         z = values[name]
         land.add_trace(go.Heatmap(x=means, y=np.log10(stds), z=np.log10(z - z.min() + 1e-2), showscale=False,
@@ -70,7 +72,8 @@ def mode_seeking_figure() -> None:
         land.update_xaxes(title_text=t("theorylab.modes.mean_axis"), row=1, col=i)
     land.update_yaxes(title_text=t("theorylab.modes.std_axis"), tickvals=[-0.5, 0, 0.5],
                       ticktext=["0.32", "1", "3.2"], row=1, col=1)
-    land.update_layout(height=280, margin=dict(l=10, r=10, t=30, b=10))
+    land.update_annotations(font_size=13)
+    land.update_layout(height=320, margin=dict(l=10, r=10, t=70, b=10))
     st.plotly_chart(land, key="modes_landscape_chart")
     st.caption(t("theorylab.modes.caption"))
     st.markdown(t("theorylab.modes.after", jsd=kept_text(found["jsd"].kept)))

@@ -64,7 +64,8 @@ def _choice_question(page: str, i: int, q: dict, order: list[int]) -> None:
 
 def _numeric_question(page: str, i: int, q: dict) -> None:
     key = f"quiz_{page}_n{i}"
-    with st.container(border=True):
+    # A typed number reads right to left in Persian, like its question (ui.i18n.rtl_box_key)
+    with st.container(border=True, key=i18n.rtl_box_key(key)):
         text = st.text_input(q["q"], key=key, placeholder=t("common.number_hint"), max_chars=40)
         if st.button(t("common.check"), key=f"{key}_check"):
             st.session_state[f"{key}_checked"] = True
