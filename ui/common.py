@@ -87,8 +87,11 @@ def route_through_app() -> None:
     Call it after i18n.init() (the titles are in the settled language)."""
     if not legacy_page_list():
         return
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-    from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState
+    except ImportError:   # internals moved: the page runs as before
+        return
 
     from ui.nav import streamlit_pages
 
