@@ -212,7 +212,8 @@ def test_numeric_answers_sit_in_right_to_left_boxes_and_the_css_names_them():
     at.session_state["lang"] = "fa"
     at.run()
     at.switch_page(PAGES["gan"]).run()
-    boxes = {b.proto.id.rsplit("-", 1)[-1]: b for b in _blocks(at.main) if "-" + i18n.RTL_BOX in b.proto.id}
+    ids = [(getattr(b.proto, "id", ""), b) for b in _blocks(at.main)]   # a tab or column block has no id
+    boxes = {i.rsplit("-", 1)[-1]: b for i, b in ids if "-" + i18n.RTL_BOX in i}
     wanted = {i18n.rtl_box_key(f"quiz_gan_n{i}") for i in range(len(CONTENT["fa"]["gan"]["numeric"]))}
     assert set(boxes) == wanted
     for name, box in boxes.items():
