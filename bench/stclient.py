@@ -91,7 +91,11 @@ class Session:
         self.buttons: dict[str, str] = {}      # widget id -> label
         self.values: dict[str, list[float]] = {}
         self.errors: list[str] = []
+        self.dropped = 0                       # timer reruns the server dropped (see rerun)
+        self.reloads = 0                       # whole-page reruns after a dropped timer rerun
         self.progress_text = ""                # the last progress bar's text (e.g. the Train page's step line)
+        self.captions: list[str] = []          # every image caption drawn so far (e.g. "Fixed noise at iteration 10")
+        self.texts: list[str] = []             # every markdown / caption text drawn so far
         self.ws = None
 
     async def __aenter__(self):
@@ -116,17 +120,31 @@ class Session:
             self.buttons[el.button.id] = el.button.label
         elif kind == "progress":
             self.progress_text = el.progress.text
+        elif kind == "imgs":
+            self.captions.extend(img.caption for img in el.imgs.imgs)
+        elif kind == "markdown":
+            self.texts.append(el.markdown.body)
         elif kind == "exception":
             self.errors.append(el.exception.type or "exception")
 
-    async def rerun(self, trigger: str | None = None, fragment_id: str = "") -> tuple[float, float | None]:
-        """Rerun the page (or, like a browser, only the fragment that drew the widget that changed)."""
+    async def rerun(self, trigger: str | None = None, fragment_id: str = "", auto: bool = False,
+                    start_timeout: float | None = None) -> tuple[float, float | None]:
+        """Rerun the page (or, like a browser, only the fragment that drew the widget that changed;
+        auto: a fragment's run_every timer, flagged as a browser flags it).
+
+        The server silently drops a fragment rerun it no longer holds the fragment of (a full run
+        dropped it); a browser's timer just fires again. With start_timeout, a rerun that has not
+        started (no new_session message) after that many seconds counts as dropped: it returns
+        (nan, None) and self.dropped grows by one."""
         back = BackMsg()
         state = back.rerun_script
         state.page_name = self.page
         state.query_string = self.query
+        state.is_auto_rerun = auto
         if fragment_id:
             state.fragment_id = fragment_id
+        else:
+            self.timers.clear()        # a whole-page run announces the timers it still wants
         for wid, value in self.values.items():
             w = state.widget_states.widgets.add()
             w.id = wid
@@ -134,15 +152,29 @@ class Session:
         if trigger:
             w = state.widget_states.widgets.add()
             w.id, w.trigger_value = trigger, True
+        self.last_request = (fragment_id, auto, bool(trigger))     # what a timed-out rerun was waiting for
+        self.last_seen = []
         t0 = time.perf_counter()
         await self.ws.send(back.SerializeToString())
         server_s = None
         deadline = t0 + self.timeout
+        started = False
         while True:
-            raw = await asyncio.wait_for(self.ws.recv(), max(0.1, deadline - time.perf_counter()))
+            wait = deadline - time.perf_counter()
+            if start_timeout is not None and not started:
+                wait = min(wait, t0 + start_timeout - time.perf_counter())
+            try:
+                raw = await asyncio.wait_for(self.ws.recv(), max(0.1, wait))
+            except TimeoutError:
+                if start_timeout is not None and not started and time.perf_counter() < deadline:
+                    self.dropped += 1
+                    return float("nan"), None
+                raise
             msg = ForwardMsg()
             msg.ParseFromString(raw)
             kind = msg.WhichOneof("type")
+            self.last_seen = self.last_seen[-7:] + [kind if kind != "script_finished" else f"finished {msg.script_finished}"]
+            started = started or kind == "new_session"
             if kind == "page_profile":
                 server_s = msg.page_profile.exec_time / 1e6
             elif kind == "auto_rerun":
@@ -167,9 +199,10 @@ class Session:
         self.values[wid] = [min(s.max, value)]
         return await self.rerun(fragment_id=self.fragment_of.get(wid, "") if self.use_fragments else "")
 
-    async def follow_timers(self, stop: asyncio.Event, out: list) -> None:
+    async def follow_timers(self, stop: asyncio.Event, out: list, after=None) -> None:
         """Rerun the page's run_every fragments on their timers, as an open browser tab does,
-        until `stop` is set; each rerun's (client, server) seconds go to `out`."""
+        until `stop` is set; each rerun's (client, server) seconds go to `out`, and `after()`
+        (if given) is called after each one (it may set `stop`)."""
         due: dict[str, float] = {}
         while not stop.is_set():
             now = time.perf_counter()
@@ -184,7 +217,13 @@ class Session:
                 break
             del due[fid]
             if fid in self.timers:
-                out.append(await self.rerun(fragment_id=fid))
+                dropped = self.dropped
+                out.append(await self.rerun(fragment_id=fid, auto=True, start_timeout=15.0))
+                if self.dropped > dropped:       # the page no longer updates itself: reload it, as a visitor would
+                    self.reloads += 1
+                    await self.rerun()
+                if after is not None:
+                    after()
 
     async def press(self, label_part: str) -> tuple[float, float | None]:
         wid = next(i for i, label in self.buttons.items() if label_part.lower() in label.lower())
