@@ -158,7 +158,7 @@ class Session:
         await self.ws.send(back.SerializeToString())
         server_s = None
         deadline = t0 + self.timeout
-        started = False
+        started = rerun_follows = False
         while True:
             wait = deadline - time.perf_counter()
             if start_timeout is not None and not started:
@@ -175,6 +175,10 @@ class Session:
             kind = msg.WhichOneof("type")
             self.last_seen = self.last_seen[-7:] + [kind if kind != "script_finished" else f"finished {msg.script_finished}"]
             started = started or kind == "new_session"
+            if kind == "new_session" and rerun_follows:
+                self.timers.clear()    # the page's st.rerun(): a whole-page run follows and announces its timers
+                rerun_follows = False
+            rerun_follows = rerun_follows or (kind == "script_finished" and msg.script_finished == EARLY)
             if kind == "page_profile":
                 server_s = msg.page_profile.exec_time / 1e6
             elif kind == "auto_rerun":
