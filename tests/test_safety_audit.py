@@ -27,6 +27,10 @@ NUMBER_PLACEHOLDERS = {
 
 # Calls whose text is not a constant but is ours, reviewed one by one: "path: the call" -> why.
 REVIEWED = {
+    "ui/playground/dissect.py: st.caption(t(\"dissect.fewer_faces\", block=layer.index, n=n, all=dissect.RANK_FACES, "
+    "units=layer.units, secs=d.estimate_seconds(layer, dissect.RANK_FACES, attributes)))": "numbers only (counts, seconds)",
+    "ui/playground/dissect.py: st.info(t(\"dissect.no_rank\", units=layer.units, gmacs=d.rank_cost(layer, 1) / 1e9, "
+    "faces=dissect.RANK_MIN_FACES, budget=dissect.MAX_RANK_MACS / 1e9))": "numbers only (counts, GMACs)",
     "pages/1_Playground.py: st.caption(controls.dims_caption(engine, state))": "numbers and our words",
     "pages/1_Playground.py: st.caption(t(\"playground.licence_title\") + \" \" + licence)":
         "share.licence_note returns plain.Plain (a model card's licence escaped)",

@@ -90,7 +90,7 @@ def test_train_page_in_persian_trains_and_reads_right_to_left(page, app_url):
     assert direction == "rtl"
     screenshot(page, "train_fa.png")
     page.locator(".st-key-stop button").click()
-    expect(page.get_by_text(re.compile(r"آموزش در گام \d+ متوقف شد"))).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text(re.compile(r"آموزش در گام [0-9۰-۹]+ متوقف شد"))).to_be_visible(timeout=WAIT_MS)
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
