@@ -1,7 +1,7 @@
 """A minimal Streamlit client for benches: speaks the app's websocket protocol, no browser.
 
 Each Session opens /_stcore/stream on a local server, runs a page, remembers its sliders
-and buttons, and can move a slider or press a button. Every rerun returns two times:
+and buttons, and can move a slider, press a button, open a tab or upload a file. Every rerun returns two times:
 
   client_s  from sending the rerun to the server's "script finished" (what a visitor waits)
   server_s  the script's own run time, as the server measured it (PageProfile.exec_time,
@@ -95,7 +95,10 @@ class Session:
         self.reloads = 0                       # whole-page reruns after a dropped timer rerun
         self.progress_text = ""                # the last progress bar's text (e.g. the Train page's step line)
         self.captions: list[str] = []          # every image caption drawn so far (e.g. "Fixed noise at iteration 10")
-        self.texts: list[str] = []             # every markdown / caption text drawn so far
+        self.texts: list[str] = []             # the last run's alert and markdown bodies
+        self.widget_ids: set[str] = set()      # every widget id seen (tabs, uploaders ...), to find one by its key
+        self.states: dict[str, object] = {}    # widget id -> fills a WidgetState (a tab, an uploaded file)
+        self.session_id = ""
         self.ws = None
 
     async def __aenter__(self):
@@ -109,10 +112,24 @@ class Session:
         await self.ws.close()
 
     def _collect(self, msg: ForwardMsg):
-        if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
+        if msg.WhichOneof("type") == "new_session":
+            self.session_id = msg.new_session.initialize.session_id
+            return
+        if msg.WhichOneof("type") != "delta":
+            return
+        if msg.delta.WhichOneof("type") == "add_block":
+            if msg.delta.add_block.WhichOneof("type") == "tab_container" and msg.delta.add_block.tab_container.id:
+                self.widget_ids.add(msg.delta.add_block.tab_container.id)
+            return
+        if msg.delta.WhichOneof("type") != "new_element":
             return
         el = msg.delta.new_element
         kind = el.WhichOneof("type")
+        inner = getattr(el, kind) if kind else None
+        if getattr(inner, "id", ""):
+            self.widget_ids.add(inner.id)
+        if kind in ("alert", "markdown"):
+            self.texts.append(inner.body)
         if kind == "slider" and el.slider.id:
             self.sliders[el.slider.id] = el.slider
             self.fragment_of[el.slider.id] = msg.delta.fragment_id
@@ -122,8 +139,6 @@ class Session:
             self.progress_text = el.progress.text
         elif kind == "imgs":
             self.captions.extend(img.caption for img in el.imgs.imgs)
-        elif kind == "markdown":
-            self.texts.append(el.markdown.body)
         elif kind == "exception":
             self.errors.append(el.exception.type or "exception")
 
@@ -149,6 +164,11 @@ class Session:
             w = state.widget_states.widgets.add()
             w.id = wid
             w.double_array_value.data.extend(value)
+        for wid, fill in self.states.items():
+            w = state.widget_states.widgets.add()
+            w.id = wid
+            fill(w)
+        self.texts = []
         if trigger:
             w = state.widget_states.widgets.add()
             w.id, w.trigger_value = trigger, True
@@ -228,6 +248,66 @@ class Session:
                     await self.rerun()
                 if after is not None:
                     after()
+
+    def widget(self, key: str) -> str:
+        """The id of the widget made with key=`key` (Streamlit puts the key in the id)."""
+        ids = [i for i in self.widget_ids if i.endswith(f"-{key}") or key in i]
+        if not ids:
+            raise RuntimeError(f"no widget with key {key!r} on {self.page}")
+        return ids[0]
+
+    async def open_tab(self, key: str, label: str) -> tuple[float, float | None]:
+        """Open the tab labelled `label` of st.tabs(key=...) and rerun, as a click does."""
+        wid = self.widget(key)
+        self.states[wid] = lambda w: setattr(w, "string_value", label)
+        return await self.rerun()
+
+    async def upload(self, key: str, name: str, data: bytes, mime: str) -> tuple[float, float | None]:
+        """Upload a file into st.file_uploader(key=...) as the browser does (ask for upload URLs
+        over the websocket, PUT the file, then rerun with the uploader's new state)."""
+        back = BackMsg()
+        back.file_urls_request.request_id = f"bench-{random.getrandbits(32):08x}"
+        back.file_urls_request.file_names.append(name)
+        back.file_urls_request.session_id = self.session_id
+        await self.ws.send(back.SerializeToString())
+        deadline = time.perf_counter() + self.timeout
+        while True:
+            raw = await asyncio.wait_for(self.ws.recv(), max(0.1, deadline - time.perf_counter()))
+            msg = ForwardMsg()
+            msg.ParseFromString(raw)
+            if msg.WhichOneof("type") == "file_urls_response" \
+                    and msg.file_urls_response.response_id == back.file_urls_request.request_id:
+                break
+        if msg.file_urls_response.error_msg:
+            raise RuntimeError(msg.file_urls_response.error_msg)
+        urls = msg.file_urls_response.file_urls[0]
+        await asyncio.to_thread(self._put, urls.upload_url, name, data, mime)
+        wid = self.widget(key)
+
+        def fill(w, urls=urls):
+            info = w.file_uploader_state_value.uploaded_file_info.add()
+            info.file_id, info.name, info.size = urls.file_id, name, len(data)
+            info.file_urls.CopyFrom(urls)
+
+        self.states[wid] = fill
+        return await self.rerun()
+
+    def _put(self, upload_url: str, name: str, data: bytes, mime: str) -> None:
+        url = upload_url if upload_url.startswith("http") else f"http://{self.url}{upload_url}"
+        headers = {}
+        with urllib.request.urlopen(f"http://{self.url}/_stcore/health", timeout=self.timeout) as r:
+            for cookie in r.headers.get_all("Set-Cookie") or []:
+                if cookie.startswith("_streamlit_xsrf="):
+                    token = cookie.split(";", 1)[0].split("=", 1)[1]
+                    headers.update({"Cookie": f"_streamlit_xsrf={token}", "X-Xsrftoken": token})
+        boundary = f"bench{random.getrandbits(64):016x}"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+                f"Content-Type: {mime}\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        request = urllib.request.Request(url, data=body, headers=headers, method="PUT")
+        with urllib.request.urlopen(request, timeout=self.timeout) as r:
+            if r.status not in (200, 204):
+                raise RuntimeError(f"upload answered {r.status}")
 
     async def press(self, label_part: str) -> tuple[float, float | None]:
         wid = next(i for i, label in self.buttons.items() if label_part.lower() in label.lower())

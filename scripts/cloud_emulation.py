@@ -124,15 +124,23 @@ def rss_bytes(pid: int, proc: str = "/proc") -> int:
 def tree_rss_bytes(root_pid: int, proc: str = "/proc") -> int:
     """The summed RSS of a process and its descendants: pages shared between them count
     once per process, so this is an upper bound of what a memory cgroup charges."""
-    return sum(rss_bytes(pid, proc) for pid in process_tree(root_pid, proc))
+    return sum(tree_rss(root_pid, proc).values())
+
+
+def tree_rss(root_pid: int, proc: str = "/proc") -> dict[int, int]:
+    """{pid: RSS bytes} of a process and each descendant alive now (0 for a zombie)."""
+    return {pid: rss_bytes(pid, proc) for pid in process_tree(root_pid, proc)}
 
 
 class PeakSampler:
-    """Samples tree_rss_bytes(pid) every `period` s in a thread; remembers the peak and the phase."""
+    """Samples tree_rss_bytes(pid) every `period` s in a thread; remembers the peak and the phase,
+    the {pid: RSS} of the tree at the peak (`peak_tree`), and the most processes seen at once."""
 
     def __init__(self, pid: int, period: float = SAMPLE_S, proc: str = "/proc"):
         self.pid, self.period, self.proc = pid, period, proc
         self.peak, self.peak_phase, self.phase, self.samples = 0, "", "start", 0
+        self.peak_tree: dict[int, int] = {}
+        self.most_processes = 0
         self.peaks: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -142,11 +150,13 @@ class PeakSampler:
         return self
 
     def sample(self) -> int:
-        value = tree_rss_bytes(self.pid, self.proc)
+        tree = {pid: rss for pid, rss in tree_rss(self.pid, self.proc).items() if rss}
+        value = sum(tree.values())
         self.samples += 1
+        self.most_processes = max(self.most_processes, len(tree))
         self.peaks[self.phase] = max(self.peaks.get(self.phase, 0), value)
         if value > self.peak:
-            self.peak, self.peak_phase = value, self.phase
+            self.peak, self.peak_phase, self.peak_tree = value, self.phase, tree
         return value
 
     def _run(self):

@@ -14,11 +14,10 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from contentfiles import CONTENT  # noqa: E402
+from photos import generated_face, noise_canvas, side_on_picture, two_faces_picture  # noqa: E402
 
 from gan_core import faces as inv  # noqa: E402
-from gan_core.data import to_uint8  # noqa: E402
 from gan_core.faces import photo as photo_mod  # noqa: E402
-from gan_core.hub import load_generator  # noqa: E402
 
 needs_opencv = pytest.mark.skipif(photo_mod._cascade() is None, reason="opencv-python-headless is not installed")
 
@@ -89,20 +88,12 @@ def test_every_detector_that_can_find_a_face_has_a_name_in_both_languages():
 
 # ----------------------------------------------------------------------------- several faces
 
-@pytest.fixture(scope="module")
-def faces64():
-    generator, _ = load_generator("faces64")
-    return generator
-
-
-def face(faces64, seed: int, side: int) -> np.ndarray:
-    with torch.no_grad():
-        img = to_uint8(faces64(torch.randn(1, 128, generator=torch.Generator().manual_seed(seed))))[0]
-    return np.asarray(Image.fromarray(img.permute(1, 2, 0).numpy()).resize((side, side), Image.Resampling.BICUBIC))
+def face(seed: int, side: int) -> np.ndarray:
+    return generated_face(seed, side)
 
 
 def canvas(hw, seed=1) -> np.ndarray:
-    return np.random.default_rng(seed).integers(70, 120, (*hw, 3)).astype(np.uint8)
+    return noise_canvas(hw, seed)
 
 
 def as_photo(array: np.ndarray) -> torch.Tensor:
@@ -110,50 +101,27 @@ def as_photo(array: np.ndarray) -> torch.Tensor:
 
 
 @needs_opencv
-def test_with_several_faces_the_largest_is_used_and_they_are_counted(faces64):
-    picture = canvas((500, 900))
-    picture[60:60 + 180, 60:60 + 180] = face(faces64, 3, 180)       # small, left
-    picture[40:40 + 300, 500:500 + 300] = face(faces64, 7, 300)     # large, right
-    box = inv.find_face(as_photo(picture))
+def test_with_several_faces_the_largest_is_used_and_they_are_counted():
+    box = inv.find_face(as_photo(two_faces_picture()))       # a small face left, a larger one right
     assert box.found and box.how == "haar"
     assert box.count == 2
     assert 500 < box.x < 800 and box.side > 200
 
 
 @needs_opencv
-def test_one_face_is_counted_as_one_and_no_face_as_none(faces64):
+def test_one_face_is_counted_as_one_and_no_face_as_none():
     picture = canvas((400, 400))
-    picture[50:350, 50:350] = face(faces64, 7, 300)
+    picture[50:350, 50:350] = face(7, 300)
     assert inv.find_face(as_photo(picture)).count == 1
     assert inv.find_face(as_photo(canvas((400, 400)))).count == 0
 
 
 # ----------------------------------------------------------------------------- faces turned sideways
 
-def turned(face_img: np.ndarray, keep: float) -> np.ndarray:
-    """A synthetic side-on face: the right half of a frontal face squeezed to `keep` of its width,
-    as a head turned away foreshortens it."""
-    img = Image.fromarray(face_img)
-    w, h = img.size
-    half = w // 2
-    right = img.crop((half, 0, w, h)).resize((max(1, int(half * keep)), h), Image.Resampling.BICUBIC)
-    out = Image.new("RGB", (half + right.width, h))
-    out.paste(img.crop((0, 0, half, h)), (0, 0))
-    out.paste(right, (half, 0))
-    return np.asarray(out)
-
-
 @pytest.fixture(scope="module")
-def side_on(faces64):
-    """Generated face 45 of seed 0 (a faces64 face, trained on UTKFace photos), turned: the frontal
-    cascade misses it, the profile cascade finds it on the mirror image."""
-    with torch.no_grad():
-        batch = to_uint8(faces64(torch.randn(60, 128, generator=torch.Generator().manual_seed(0))))
-    big = np.asarray(Image.fromarray(batch[45].permute(1, 2, 0).numpy()).resize((200, 200), Image.Resampling.BICUBIC))
-    head = turned(big, 0.3)
-    picture = canvas((320, 320))
-    picture[60:60 + head.shape[0], 60:60 + head.shape[1]] = head
-    return picture
+def side_on():
+    """tests/photos.side_on_picture: a generated face turned side-on, found on the mirror image."""
+    return side_on_picture()
 
 
 @needs_opencv

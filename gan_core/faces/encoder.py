@@ -188,9 +188,12 @@ def main(argv=None):
     args = p.parse_args(argv)
     config = EncoderConfig.from_dict(vars(args))
     torch.set_num_threads(config.threads)
-    from ..hub.remote import load_generator
+    from ..hub.remote import ModelLoadError, load_generator
 
-    generator, info = load_generator(config.generator)
+    try:            # a bundled name, a folder or hf:owner/name[@revision or 40-hex commit]
+        generator, info = load_generator(config.generator)
+    except ModelLoadError as exc:       # one sentence, not a traceback
+        raise SystemExit(f"python -m gan_core encoder --generator: {exc}") from None
 
     def save(enc, rows):
         save_encoder(args.out, enc, config, extra={"generator": config.generator, "final": rows[-1]})

@@ -464,11 +464,27 @@ class BackendChoice:
         return cls(name if name in ("local", "ray") else "local", workers, str(get(RAY_ADDRESS_ENV) or "auto"))
 
 
+def local_settings(choice: BackendChoice | None = None, cloud: bool = False) -> tuple[int, int]:
+    """(workers, spares) of the local backend: on Community Cloud 1 worker and no spare, whatever
+    the choice says; elsewhere the choice's workers (else GAN_PLAYGROUND_WORKERS, else one per core
+    less one) and 1 spare.
+
+    On Cloud no spare: an idle booted worker holds torch and a warmed-up trainer (~0.6 GB), and the
+    cloud emulation measured 2.71 GB with one, over the 2.7 GB cap; a run pays the boot instead
+    (docs/deploy.md, "Memory under load")."""
+    from .local_backend import default_workers
+
+    choice = choice or BackendChoice.from_env()
+    if cloud:
+        return 1, 0
+    return choice.workers or env_workers(default_workers()), 1
+
+
 def make_backend(choice: BackendChoice | None = None, cloud: bool = False) -> Backend:
     """The backend the choice names; Ray that cannot be reached (or is not installed) falls back to
     local, with the reason in `backend.note`. On Community Cloud local has 1 worker."""
     choice = choice or BackendChoice.from_env()
-    from .local_backend import LocalBackend, default_workers
+    from .local_backend import LocalBackend
 
     note = ""
     if choice.name == "ray":
@@ -483,9 +499,7 @@ def make_backend(choice: BackendChoice | None = None, cloud: bool = False) -> Ba
         except Exception as exc:   # any other failure to connect is the same for the page
             note = (f"The Ray cluster at {choice.ray_address} could not be reached ({type(exc).__name__}), "
                     "so trainings run on this server instead.")
-    workers = 1 if cloud else (choice.workers or env_workers(default_workers()))
-    # On Cloud no spare: an idle booted worker holds torch and a warmed-up trainer (~0.6 GB), and the
-    # cloud emulation measured 2.71 GB with one, over the 2.7 GB cap; a run pays the boot instead.
-    backend = LocalBackend(workers=workers, spares=0 if cloud else 1)
+    workers, spares = local_settings(choice, cloud)
+    backend = LocalBackend(workers=workers, spares=spares)
     backend.note = note
     return backend

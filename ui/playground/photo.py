@@ -162,7 +162,7 @@ def photo_view(model, engine) -> None:
     elif box.how.startswith("profile"):
         st.info(t("deploy.note_profile"))
     if box.count > 1:
-        st.info(t("deploy.faces_found", n=box.count))
+        st.info(plain.said("deploy.faces_found", n=box.count))     # Persian digits on a Persian page
 
     crop_col, adjust_col = st.columns([1, 2], gap="large")
     with adjust_col.form("ph_crop_form", border=False):
