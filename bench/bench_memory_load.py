@@ -5,7 +5,8 @@
     python bench/bench_memory_load.py --settings local     # a server off Cloud, its default workers
 
 Starts `streamlit run app.py` with Community Cloud's settings (`--settings cloud`, the default:
-GAN_PLAYGROUND_CLOUD=1, which is what ui.common.cloud_mode sees on Cloud, where /mount/src exists)
+GAN_PLAYGROUND_CLOUD=1, which is what ui.common.cloud_mode sees on Cloud, where /mount/src exists,
+and the server options Cloud forces)
 or a local server's (`--settings local`: GAN_PLAYGROUND_CLOUD=0); no other GAN_PLAYGROUND_*
 variable from the caller's environment, so the backend's workers and spares are exactly
 gan_core.jobs.local_settings' for that place (printed),
@@ -220,8 +221,10 @@ def main(argv=None) -> int:
           f"(1 on PGGAN, {args.photos} inverting {args.uploads} photo(s) each), {args.moves} moves each, "
           f"{args.trainings} training session(s); "
           f"{args.settings} settings: local backend, {workers} worker(s), {spares} spare(s)")
+    # On Cloud also the server options Community Cloud forces (the emulation's list)
+    forced = [arg for key, value in emu.CLOUD_FORCED.items() for arg in (f"--{key}", value)] if cloud else []
     t_start = time.perf_counter()
-    proc, url = start_server(env)
+    proc, url = start_server(env, command=[sys.executable, "-m", "streamlit", "run", "app.py", *forced])
     sampler = TreeSampler(proc.pid).start()
     sampler.phase = "warm-up"
     try:

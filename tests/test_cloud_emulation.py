@@ -95,6 +95,9 @@ def test_the_sampler_keeps_the_peak_and_its_phase(tmp_path):
     sampler.phase = "photo"
     sampler.sample()
     assert sampler.peak == (500_000 + 300_000 + 1_200_000) * 1024 and sampler.peak_phase == "training"
+    # at the peak, each process's share; the zombie (no memory) is not counted as a process
+    assert sampler.peak_tree == {100: 500_000 * 1024, 101: 300_000 * 1024, 102: 1_200_000 * 1024}
+    assert sampler.most_processes == 3
     assert sampler.peaks["en /"] < sampler.peaks["training"] and sampler.samples == 3
 
 

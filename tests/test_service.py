@@ -280,3 +280,16 @@ def test_the_backend_is_one_setting_and_ray_falls_back_to_local_with_a_note(monk
     cloud = service_module.make_backend(BackendChoice("local", 4), cloud=True)
     # Cloud: one worker and no idle spare (a spare's ~0.6 GB took the emulation past the 2.7 GB cap)
     assert cloud.workers == 1 and cloud.spares == 0
+
+
+def test_local_settings_are_one_worker_and_no_spare_on_cloud_whatever_is_asked(monkeypatch):
+    from gan_core.jobs import local_settings
+    from gan_core.jobs.local_backend import default_workers
+
+    monkeypatch.delenv("GAN_PLAYGROUND_WORKERS", raising=False)
+    assert local_settings(BackendChoice("local", 4), cloud=True) == (1, 0)
+    assert local_settings(BackendChoice("local", 3)) == (3, 1)
+    assert local_settings(BackendChoice("local")) == (default_workers(), 1)
+    monkeypatch.setenv("GAN_PLAYGROUND_WORKERS", "2")
+    assert local_settings(BackendChoice("local")) == (2, 1)
+    assert local_settings(BackendChoice("local"), cloud=True) == (1, 0)
