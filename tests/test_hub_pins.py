@@ -64,7 +64,11 @@ def test_the_docs_show_the_pinned_revision():
     deploy = (ROOT / "docs" / "deploy.md").read_text()
     assert "gan_core/hub/pins.json" in deploy and "scripts/pin_hub_models.py" in deploy
     assert f"`{pinned.revision}`" in deploy, "docs/deploy.md should say which revision PGGAN is fetched at"
-    assert "gan_core/hub/pins.json" in (ROOT / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert "gan_core/hub/pins.json" in readme and f"`{pinned.revision}`" in readme
+    # the README says exactly how to pin on a machine that reaches the Hub, and how to name a commit
+    assert "scripts/pin_hub_models.py --dry-run" in readme and "git commit gan_core/hub/pins.json" in readme
+    assert "hf:owner/name@<40-hex commit>" in readme
 
 
 # ----------------------------------------------------------------------------- loading a pinned revision offline
