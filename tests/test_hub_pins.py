@@ -128,6 +128,7 @@ def test_forty_letters_that_are_not_hex_are_called_a_bad_commit():
 
 def test_the_hub_field_takes_a_commit_typed_or_pasted_as_a_link():
     assert hub_reference(f"someone/tiny-gan@{COMMIT}") == f"hf:someone/tiny-gan@{COMMIT}"
+    assert hub_reference(f"someone/tiny-gan@{COMMIT.upper()}") == f"hf:someone/tiny-gan@{COMMIT}"   # one spelling
     assert hub_reference(f"https://huggingface.co/someone/tiny-gan/tree/{COMMIT}") == f"hf:someone/tiny-gan@{COMMIT}"
     with pytest.raises(ModelLoadError, match="hexadecimal"):
         hub_reference("someone/tiny-gan@" + "q" * 40)

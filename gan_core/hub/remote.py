@@ -70,9 +70,9 @@ def hub_reference(text) -> str:
         raise ModelLoadError(f"{echo(text)} names no repo: type owner/name after it, e.g. hf:my-name/my-gan.")
     if "/" not in spec.partition("@")[0] and re.fullmatch(r"[\w.-]+", spec.partition("@")[0]):
         raise ModelLoadError(f"{echo(text)} is incomplete: a Hub repo is owner/name, e.g. my-name/my-gan.")
-    source = "hf:" + spec
-    parse_hub_source(source)
-    return source
+    repo_id, revision = parse_hub_source("hf:" + spec)
+    # one spelling per model (a commit in lowercase), so one model is cached once, whatever the case typed
+    return f"hf:{repo_id}" + (f"@{revision}" if revision else "")
 
 
 def hub_reachable(timeout: float = 1.5) -> bool:
