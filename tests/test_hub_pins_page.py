@@ -55,6 +55,15 @@ def fragments(template: str) -> list[str]:
     return [part.strip(" .،") for part in re.split(r"{\w+}", template) if part.strip(" .،`*")]
 
 
+@pytest.fixture
+def speak(monkeypatch):
+    """The page's language for the whole process: AppTest calls a widget's format_func in the
+    test's thread, outside the page's session, where ui.i18n.current() would answer English."""
+    from ui import i18n
+
+    return lambda lang: monkeypatch.setattr(i18n, "current", lambda: lang)
+
+
 def page(lang: str, query=None) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.session_state["lang"] = lang
@@ -77,7 +86,8 @@ def says_pinned(at: AppTest, lang: str) -> bool:
 
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
-def test_a_commit_typed_in_the_hub_field_loads_from_the_cache_and_says_pinned(hub_cache, lang):
+def test_a_commit_typed_in_the_hub_field_loads_from_the_cache_and_says_pinned(hub_cache, speak, lang):
+    speak(lang)
     at = type_hub_id(page(lang), f"{REPO}@{COMMIT.upper()}")        # upper-case hex is the same commit
     assert not at.error, [e.value for e in at.error]
     assert at.session_state["pg_active"] == f"hf:{REPO}@{COMMIT}"
@@ -85,7 +95,8 @@ def test_a_commit_typed_in_the_hub_field_loads_from_the_cache_and_says_pinned(hu
 
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
-def test_forty_characters_that_are_not_hex_are_refused_in_one_sentence(hub_cache, lang):
+def test_forty_characters_that_are_not_hex_are_refused_in_one_sentence(hub_cache, speak, lang):
+    speak(lang)
     at = type_hub_id(page(lang), f"{REPO}@{NOT_HEX}")
     assert len(at.error) == 1
     message = at.error[0].value

@@ -52,6 +52,12 @@ def page(monkeypatch, request):
     from ui.playground import photo
 
     monkeypatch.setattr(photo, "STEPS", 2)          # wiring, not quality
+    # AppTest calls a widget's format_func in the test's own thread, outside the page's session,
+    # where ui.i18n.current() would answer English: the page's radio options are Persian, the
+    # formatted value English, and AppTest fails to find it. The whole process speaks the language.
+    from ui import i18n
+
+    monkeypatch.setattr(i18n, "current", lambda: request.param)
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.session_state["lang"] = request.param
     at.session_state["pg_view"] = "Your photo"
