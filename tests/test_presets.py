@@ -167,3 +167,24 @@ def test_every_learning_rate_label_reads_back_as_its_value():
     assert [float(s) for s in labels] == list(presets.LR_OPTIONS)
     assert len(set(labels)) == len(labels)
     assert presets.format_lr(5e-4) == "5e-4" and presets.format_lr(0.001) == "0.001"
+
+
+def test_a_second_slider_move_sent_before_the_page_redrew_keeps_the_first():
+    """A visitor moves conv_dim, then Batch size before the browser has drawn the menu's "custom":
+    the second request carries the menu's old value. That is not a choice of that preset, and the
+    first move must survive (it used to reset every setting to the preset's)."""
+    state = {}
+    tr.init_state(state)
+    tr.remember_drawn(state)                       # the page drew the defaults
+    state["tr_conv_dim"] = 8
+    tr.mark_custom_in(state)                       # the first move's callback
+    state["tr_batch_size"] = 8                     # the second move, in a request whose menu
+    state["tr_preset"] = presets.DEFAULT           # still holds the old preset
+    tr.preset_choice(state)
+    assert state["tr_conv_dim"] == 8 and state["tr_batch_size"] == 8 and state["tr_preset"] == tr.CUSTOM
+    # A real choice (only the menu changed since the page was drawn) applies the preset.
+    tr.remember_drawn(state)
+    state["tr_preset"] = presets.DEFAULT
+    tr.preset_choice(state)
+    assert state["tr_conv_dim"] == tr.PRESETS[presets.DEFAULT]["tr_conv_dim"]
+    assert state["tr_batch_size"] == tr.PRESETS[presets.DEFAULT]["tr_batch_size"]

@@ -261,10 +261,34 @@ def init_state(state) -> list[str]:
     return notes
 
 
-def on_preset_change():
-    name = st.session_state.get("tr_preset")
+# The settings a preset sets, and where the page remembers the values it last drew them with.
+PRESET_KEYS = tuple(k for k in WIDGET_DEFAULTS if k != "tr_preset")
+DRAWN_VALUES = "_tr_drawn_values"
+
+
+def remember_drawn(state) -> None:
+    """Called when the settings are drawn: the values this run shows (preset_choice compares)."""
+    state[DRAWN_VALUES] = {k: state.get(k) for k in PRESET_KEYS}
+
+
+def preset_choice(state) -> None:
+    """The preset menu changed: apply the chosen preset, unless the change is not a choice.
+
+    Moving a slider sets the menu to "custom" on the server; a second move sent before the browser
+    has drawn that run still carries the menu's old value, and Streamlit reports it as a change
+    back. One click changes one widget, so a menu "change" in the same request as another setting's
+    change is that stale value: the visitor's values stay and the menu says "custom"."""
+    drawn = state.get(DRAWN_VALUES)
+    if drawn is not None and any(state.get(k) != v for k, v in drawn.items()):
+        state["tr_preset"] = CUSTOM
+        return
+    name = state.get("tr_preset")
     if name in PRESETS:
-        apply_values(st.session_state, PRESETS[name])
+        apply_values(state, PRESETS[name])
+
+
+def on_preset_change():
+    preset_choice(st.session_state)
 
 
 def use_preset(name: str):
@@ -311,9 +335,13 @@ def server_its_per_sec(name: str, device: str) -> float:
     return presets.measure_its_per_sec(presets.get(name, threads=threads, device=device))
 
 
+def mark_custom_in(state) -> None:
+    if state.get("tr_preset") != CUSTOM:
+        state["tr_preset"] = CUSTOM
+
+
 def mark_custom():
-    if st.session_state.get("tr_preset") != CUSTOM:
-        st.session_state["tr_preset"] = CUSTOM
+    mark_custom_in(st.session_state)
 
 
 # ---------------------------------------------------------------- the settings panel
@@ -321,6 +349,7 @@ def mark_custom():
 def settings_panel(running: bool, device: str, bound: Bounds, locked=frozenset()) -> DataChoice:
     """The sidebar: preset, data, then every setting (widget keys: FIELDS). Returns the DataChoice.
     `locked`: widget keys a class link fixes (drawn disabled; ui/train/queue.py enforces them)."""
+    remember_drawn(st.session_state)
     preset_picker(running or "tr_preset" in locked or set(FIELDS) <= set(locked), device)
     data = choose_data(running or "tr_dataset" in locked, on_change=mark_custom)
 
