@@ -65,7 +65,7 @@ REVIEWED = {
     "ui/train/data.py: (st.success if report.accepted else st.error)(upload_summary(report))":
         "upload_summary returns plain.Plain (counts and our reason words)",
     "ui/train/data.py: st.caption(t(\"train.offline\", names=missing))": "dataset names, from content",
-    "ui/train/data.py: st.caption(uploaded_names([name for name, _ in pairs]))":
+    "ui/uploads.py: box.caption(uploaded_names([f.name for f in files]))":
         "uploaded_names is plain.said with each name through plain.name",
     "ui/train/data.py: st.error(error if isinstance(error, plain.Plain) else plain.said(\"train.upload_error\", "
     "error=plain.engine(error)))": "plain either way",
@@ -199,3 +199,18 @@ def test_html_is_allowed_only_for_our_own_constant_css():
                 arg = node.args[0]
                 assert isinstance(arg, ast.Constant) or (isinstance(arg, ast.Name) and arg.id in constants), \
                     f"{path.name}:{node.lineno}: unsafe_allow_html with text that is not a module constant"
+
+
+def test_every_uploader_hides_the_browsers_file_name_and_says_it_neutral():
+    # Streamlit's own file chip shows a name as the browser gave it (an RLO reverses it); only
+    # ui.uploads.file_uploader draws an uploader, inside the box whose chip names UPLOAD_NAMES_CSS hides.
+    direct, wrapped = [], 0
+    for path in sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").rglob("*.py"), ROOT / "app.py"]):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "file_uploader":
+                if _is_call_to(node, "uploads"):
+                    wrapped += 1
+                elif path != ROOT / "ui" / "uploads.py":
+                    direct.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not direct, f"draw these with ui.uploads.file_uploader: {direct}"
+    assert wrapped >= 4           # the dataset, checkpoint, photo and slider-file uploaders

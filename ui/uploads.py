@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import streamlit as st
+
 from gan_core.hub import ModelLoadError
 from gan_core.textsafe import name as short_name
 from ui import i18n, plain
@@ -25,6 +27,18 @@ MAX_MESSAGE_CHARS = 400      # a user-facing error is a sentence, not a dump
 # Uploaded generators stay in this browser session's memory: at most this many, this big in all.
 MAX_UPLOADED_MODELS = 3
 MAX_UPLOADED_BYTES = 200 * 2**20
+
+# Streamlit's uploader lists each file by its name as the browser gave it, direction controls and all
+# (U+202E turns "photo<RLO>piz.exe" into "photoexe.zip"), and markdown-looking names as they are. Every
+# uploader of the app is drawn by file_uploader below, inside a container keyed NAMED_BOX + its key:
+# this rule hides the chip's name only there, and the page says the names itself (uploaded_names).
+NAMED_BOX = "named_upload_"
+UPLOAD_NAMES_CSS = """
+<style>
+[class*="st-key-named_upload_"] [data-testid="stFileChipName"] { display: none; }
+</style>
+"""
+SHOWN_NAMES = 5
 
 
 @dataclass
@@ -55,6 +69,26 @@ def guarded(parse, *args, what: str = "the file", **kwargs) -> Outcome:
     except Exception:  # noqa: BLE001 -- the boundary: nothing a file does may reach the screen as a traceback
         log.exception("unexpected error while reading %s", what)
         return Outcome(error=plain.said("harden.upload_failed", what=what))
+
+
+def uploaded_names(names) -> plain.Plain:
+    """ "Uploaded: a.zip, b.png and 3 more": the names as typed, direction controls neutralised."""
+    shown = plain.join(plain.name(n) for n in names[:SHOWN_NAMES])
+    if len(names) > SHOWN_NAMES:
+        return plain.said("safety.uploaded_more", names=shown, n=len(names) - SHOWN_NAMES)
+    return plain.said("safety.uploaded", names=shown)
+
+
+def file_uploader(label: str, *, key: str, where=None, **kwargs):
+    """st.file_uploader (same arguments, same value) whose file chips show no name, with the neutral
+    "Uploaded: …" line under it instead: the one way the app asks a visitor for a file."""
+    box = (where or st).container(key=NAMED_BOX + key)
+    value = box.file_uploader(label, key=key, **kwargs)
+    box.markdown(UPLOAD_NAMES_CSS, unsafe_allow_html=True)
+    files = value if isinstance(value, list) else [] if value is None else [value]
+    if files:
+        box.caption(uploaded_names([f.name for f in files]))
+    return value
 
 
 def model_bytes(generator) -> int:

@@ -14,7 +14,7 @@ import torch
 from gan_core import playground as pg
 from gan_core.playground import custom
 from gan_core.viz import make_grid
-from ui import plain
+from ui import plain, uploads
 from ui.i18n import t
 
 KEEP = "session"
@@ -193,8 +193,8 @@ def slider_view(s) -> None:
               disabled=pages >= pg.state.MINE_MAX_PAGES)
     b3.button(t("myslider.clear"), key="pg_mine_clear", on_click=_clear, width="stretch")
     with st.expander(t("myslider.upload_title")):
-        st.file_uploader(t("myslider.upload"), type=["json"], key=UPLOAD, max_upload_size=MAX_UPLOAD_MB,
-                         on_change=_uploaded, args=(engine, s.model.source), help=t("myslider.upload_help"))
+        uploads.file_uploader(t("myslider.upload"), type=["json"], key=UPLOAD, max_upload_size=MAX_UPLOAD_MB,
+                              on_change=_uploaded, args=(engine, s.model.source), help=t("myslider.upload_help"))
 
     if ss.get(MINE_ERROR):
         code, values = ss[MINE_ERROR]

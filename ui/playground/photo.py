@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 from gan_core import faces as inv
 from gan_core import playground as pg
 from gan_core.viz import png_bytes, upscale
-from ui import plain
+from ui import plain, uploads
 from ui.i18n import t
 
 ss = st.session_state
@@ -57,8 +57,9 @@ def _photo_bytes(source: str):
     if source == "camera":
         shot = st.camera_input(t("photo.camera_label"), key="ph_camera")
         return (shot.getvalue(), "camera") if shot is not None else (None, None)
-    upload = st.file_uploader(t("photo.upload_label", mb=MAX_UPLOAD_MB), type=["jpg", "jpeg", "png", "webp", "gif"],
-                              key="ph_upload", max_upload_size=MAX_UPLOAD_MB)
+    upload = uploads.file_uploader(t("photo.upload_label", mb=MAX_UPLOAD_MB),
+                                   type=["jpg", "jpeg", "png", "webp", "gif"], key="ph_upload",
+                                   max_upload_size=MAX_UPLOAD_MB)
     return (upload.getvalue(), upload.name) if upload is not None else (None, None)
 
 

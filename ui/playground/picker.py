@@ -212,8 +212,8 @@ def model_picker(key: str = "pg", where=None, default: str = pg.DEFAULT_MODEL,
                          help=i18n.t("playground.hub_repo_help"))
         where.button(i18n.t("playground.hub_load"), key=f"{key}_hub_load", on_click=_hub_submit, args=(key,))
     with where.expander(i18n.t("playground.ckpt")):
-        st.file_uploader(i18n.t("playground.ckpt_uploader"), type=["zip"], key=f"{key}_ckpt",
-                         on_change=_checkpoint_uploaded, args=(key,), help=i18n.t("playground.ckpt_help"))
+        uploads.file_uploader(i18n.t("playground.ckpt_uploader"), type=["zip"], key=f"{key}_ckpt",
+                              on_change=_checkpoint_uploaded, args=(key,), help=i18n.t("playground.ckpt_help"))
     if ss.get(error_key):
         where.error(plain.engine(ss[error_key]))
     if ss.get(f"{key}_note"):

@@ -24,15 +24,6 @@ from ui.i18n import t
 UPLOAD_LIMITS = Limits(max_files=5000, max_total_bytes=100 * 2**20, max_output_bytes=64 * 2**20,
                        max_total_pixels=400_000_000, max_seconds=60)
 PREVIEW_IMAGES = 32
-SHOWN_NAMES = 5
-# Streamlit's uploader lists each file by its name as the browser gave it, direction controls and all
-# (U+202E turns "photo<RLO>piz.exe" into "photoexe.zip"); the page hides that name and says the
-# names itself, neutral (uploaded_names). Scoped to this page's uploader.
-UPLOAD_NAMES_CSS = """
-<style>
-.st-key-tr_uploads [data-testid="stFileChipName"] { display: none; }
-</style>
-"""
 
 
 @dataclass
@@ -82,12 +73,9 @@ def choose_uploads(running: bool) -> DataChoice:
     ss = st.session_state
     size = st.radio(t("train.image_size"), (32, 64), key="tr_image_size", horizontal=True, disabled=running,
                     persist_state="session", help=t("train.image_size_help"))
-    files = st.file_uploader(t("train.uploader"), accept_multiple_files=True,
-                             key="tr_uploads", disabled=running)
+    files = uploads.file_uploader(t("train.uploader"), accept_multiple_files=True,      # names said neutral
+                                  key="tr_uploads", disabled=running)
     pairs = [(f.name, f.getvalue()) for f in files or []]
-    st.markdown(UPLOAD_NAMES_CSS, unsafe_allow_html=True)
-    if pairs:
-        st.caption(uploaded_names([name for name, _ in pairs]))
     if pairs:
         key = uploads_key(pairs, size)
         if ss.get("tr_upload_key") != key:
@@ -136,14 +124,6 @@ def uploads_key(files, size: int) -> str:
         h.update(name.encode())
         h.update(hashlib.sha256(data).digest())
     return h.hexdigest()
-
-
-def uploaded_names(names) -> plain.Plain:
-    """ "Uploaded: a.zip, b.png and 3 more": the names as typed, direction controls neutralised."""
-    shown = plain.join(plain.name(n) for n in names[:SHOWN_NAMES])
-    if len(names) > SHOWN_NAMES:
-        return plain.said("safety.uploaded_more", names=shown, n=len(names) - SHOWN_NAMES)
-    return plain.said("safety.uploaded", names=shown)
 
 
 def upload_dataset_name(files) -> str:
