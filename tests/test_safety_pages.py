@@ -3,29 +3,25 @@ markdown and right-to-left-override names, a markdown Hub id, in English and Per
 text. (The static audit of every markdown call is tests/test_safety_audit.py.)
 """
 
-import io
 import json
 import re
 import time
-import zipfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 import streamlit as st
-from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from gan_core.faces import PhotoError
 from gan_core.textsafe import Sentence
-from ui import i18n, plain
+from ui import i18n, plain, uploads
 
 from checkpoints import tiny_checkpoint
+from hostile import RLO, dataset_zip, hostile_name, shown_name
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYGROUND = str(ROOT / "pages" / "1_Playground.py")
 TRAIN = str(ROOT / "pages" / "2_Train.py")
-RLO = "\u202e"
 EVIL = "evil.example"
 
 # ---------------------------------------------------------------- helpers for the page tests
@@ -124,18 +120,6 @@ def test_a_hub_id_typed_in_persian_keeps_the_in_english_label(fresh):
     assert "مدل/من" in re.sub(r"\\(.)", r"\1", error) and "به انگلیسی" in error
 
 
-def dataset_zip() -> bytes:
-    png = io.BytesIO()
-    Image.fromarray(np.full((40, 40, 3), 90, np.uint8)).save(png, format="PNG")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("ok.png", png.getvalue())
-        zf.writestr("![x](http://evil.example/md.png) [click](https://evil.example).txt", "not an image")
-        zf.writestr(f"photo{RLO}gnp.exe", "not an image")
-        zf.writestr("Xevil.png", png.getvalue())
-    return buf.getvalue().replace(b"Xevil.png", b"\0evil.png")
-
-
 @pytest.mark.parametrize("lang", ["en", "fa"])
 def test_a_dataset_zip_with_hostile_names_lists_them_as_text(fresh, lang):
     at = AppTest.from_file(TRAIN, default_timeout=120)
@@ -156,6 +140,65 @@ def test_a_dataset_zip_with_hostile_names_lists_them_as_text(fresh, lang):
         everything = " ".join(str(e.value) for kind in ("warning", "error", "info", "success", "markdown", "caption")
                               for e in getattr(at, kind))
         assert "۱ پذیرفته" in everything          # Persian digits in the summary
+
+
+# ---------------------------------------------------------------- every uploader says the names itself
+
+def unescaped(text) -> str:
+    """A markdown body as the reader sees it: escapes gone, and the word joiner that keeps URLs unlinked."""
+    return re.sub(r"\\(.)", r"\1", str(text)).replace("\u2060", "")
+
+
+def said_names(at, fragment: str = "piz") -> list[str]:
+    """The captions (main area and sidebar) that name an upload."""
+    return [str(c.value) for c in at.caption if fragment in str(c.value)]
+
+
+def assert_named_as_typed(at, lang, ext):
+    assert not at.exception, [e.value for e in at.exception]
+    named = said_names(at)
+    assert len(named) == 1, named
+    assert not markup_left(named[0]), markup_left(named[0])
+    assert shown_name(ext) in unescaped(named[0])
+    assert unescaped(named[0]).startswith(i18n.text_in(lang, "safety.uploaded").split("{")[0])
+    assert uploads.UPLOAD_NAMES_CSS.strip() in [m.value.strip() for m in at.markdown]      # the chip's own name is hidden
+    assert all(not markup_left(b) for b in bodies(at))
+
+
+def view(monkeypatch, lang: str, tab: str) -> AppTest:
+    """The Playground on one of its views. AppTest formats a widget's options in the test's own thread,
+    where ui.i18n.current() would answer English (tests/test_photo_notes_page.py): the whole process
+    speaks the page's language."""
+    monkeypatch.setattr(i18n, "current", lambda: lang)
+    at = AppTest.from_file(PLAYGROUND, default_timeout=120)
+    at.session_state["lang"] = lang
+    at.session_state["pg_view"] = i18n.text_in(lang, f"{tab}.tab")
+    return at.run()
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_the_checkpoint_uploader_says_the_name_neutral(fresh, tmp_path, lang):
+    at = playground(lang)
+    uploader = next(u for u in at.get("file_uploader") if u.key == "pg_ckpt")
+    uploader.set_value([(hostile_name(".exe.zip"), tiny_checkpoint(tmp_path), "application/zip")]).run()
+    assert_named_as_typed(at, lang, ".exe.zip")
+    assert at.session_state["pg_active"].startswith("session:uploaded ")
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_the_photo_uploader_says_the_name_neutral(fresh, monkeypatch, lang):
+    at = view(monkeypatch, lang, "photo")
+    at.file_uploader(key="ph_upload").upload(hostile_name(".exe.png"), b"not an image", "image/png").run()
+    assert_named_as_typed(at, lang, ".exe.png")
+    assert at.error                     # the photo's own refusal still comes, beside the name
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_the_slider_file_uploader_says_the_name_neutral(fresh, monkeypatch, lang):
+    at = view(monkeypatch, lang, "myslider")
+    uploader = next(u for u in at.get("file_uploader") if u.key == "pg_mine_upload")
+    uploader.set_value([(hostile_name(".exe.json"), b"{", "application/json")]).run()
+    assert_named_as_typed(at, lang, ".exe.json")
 
 
 def test_a_broken_upload_is_said_once(fresh, monkeypatch):
