@@ -27,6 +27,22 @@ def settle(page, timeout_ms: int = WAIT_MS):
                            timeout=timeout_ms)
 
 
+def open_in_persian(page, url: str, title_key: str, nav_keys):
+    """Go to `url` (a ?lang=fa link) and wait until the content's Persian title of `title_key` heads the
+    page and the sidebar names each of `nav_keys` in Persian; returns the sidebar's page list."""
+    from playwright.sync_api import expect
+
+    from contentfiles import CONTENT
+
+    fa = CONTENT["fa"]
+    page.goto(url)
+    expect(page.locator('[data-testid="stMain"] h1').first).to_have_text(fa[title_key]["title"], timeout=WAIT_MS)
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    for key in nav_keys:
+        expect(nav.get_by_text(fa["nav"][key], exact=True)).to_be_visible(timeout=WAIT_MS)
+    return nav
+
+
 def screenshot(page, name: str):
     """Save `name` in GAN_SCREENSHOTS, if set (the README shows them from docs/screenshots)."""
     if SHOTS:

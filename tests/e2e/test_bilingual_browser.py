@@ -17,7 +17,7 @@ import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api")
 from contentfiles import CONTENT  # noqa: E402
-from streamlit_server import SHOTS, WAIT_MS, screenshot, settle  # noqa: E402
+from streamlit_server import SHOTS, WAIT_MS, open_in_persian, screenshot, settle  # noqa: E402
 
 VIEWPORT = {"width": 1280, "height": 1500}
 
@@ -25,11 +25,8 @@ VIEWPORT = {"width": 1280, "height": 1500}
 def test_a_persian_link_names_every_page_in_persian_and_keeps_the_language(page, app_url):
     expect = sync_api.expect
     fa = CONTENT["fa"]
-    page.goto(f"{app_url}/?lang=fa")
-    expect(page.locator('[data-testid="stMain"] h1').first).to_have_text(fa["home"]["title"], timeout=WAIT_MS)
-    nav = page.locator('[data-testid="stSidebarNav"]')
-    for key in ("home", "playground", "train", "experiments", "gan", "pggan"):
-        expect(nav.get_by_text(fa["nav"][key], exact=True)).to_be_visible(timeout=WAIT_MS)
+    nav = open_in_persian(page, f"{app_url}/?lang=fa", "home",
+                          ("home", "playground", "train", "experiments", "gan", "pggan"))
     assert nav.get_by_text("app", exact=True).count() == 0
     settle(page)
     direction = page.evaluate("""() => getComputedStyle(document.querySelector(

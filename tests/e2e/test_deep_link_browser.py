@@ -11,17 +11,14 @@ import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api")
 from contentfiles import CONTENT  # noqa: E402
-from streamlit_server import WAIT_MS, settle  # noqa: E402
+from streamlit_server import WAIT_MS, open_in_persian, settle  # noqa: E402
 
 
 def test_a_persian_deep_link_on_a_fresh_server_gets_the_apps_page_list_in_persian(page, app_url):
     expect = sync_api.expect
     fa = CONTENT["fa"]
-    page.goto(f"{app_url}/What_is_a_GAN?lang=fa")
-    expect(page.locator('[data-testid="stMain"] h1').first).to_have_text(fa["gan"]["title"], timeout=WAIT_MS)
-    nav = page.locator('[data-testid="stSidebarNav"]')
-    for key in ("home", "playground", "train", "experiments", "gan", "fails", "wgan", "pggan", "course"):
-        expect(nav.get_by_text(fa["nav"][key], exact=True)).to_be_visible(timeout=WAIT_MS)
+    nav = open_in_persian(page, f"{app_url}/What_is_a_GAN?lang=fa", "gan",
+                          ("home", "playground", "train", "experiments", "gan", "fails", "wgan", "pggan", "course"))
     # none of the legacy list's names (from the file names, and "app" for app.py)
     for legacy in ("app", "What is a GAN", "Why training fails", "The course DCGAN", "Home"):
         assert nav.get_by_text(legacy, exact=True).count() == 0, legacy

@@ -13,8 +13,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 from streamlit_server import WAIT_MS  # noqa: E402
 
 from checkpoints import tiny_checkpoint  # noqa: E402  (tests/checkpoints.py)
+from hostile import RLO, dataset_zip, hostile_name, shown_name  # noqa: E402  (tests/hostile.py)
 
-RLO = "\u202e"
 LINK = ("model=" + quote("[Log in again](https://evil.example/login)") + "&seed=" +
         quote("![t](https://evil.example/p.png)") + "&psi=" + quote("**BOLD**"))
 
@@ -34,6 +34,16 @@ def guarded(page, app_url):
     return outside
 
 
+def open_guarded(new_page, app_url, path: str, lang: str, query: str = ""):
+    """A tab in a fresh session on /`path` (in Persian for "fa"), every request to another host
+    blocked and recorded: (the page, the list of blocked requests, the sidebar)."""
+    page = new_page()
+    outside = guarded(page, app_url)
+    query = "&".join(q for q in (query, "lang=fa" if lang == "fa" else "") if q)
+    page.goto(f"{app_url}/{path}" + (f"?{query}" if query else ""))
+    return page, outside, page.get_by_test_id("stSidebar")
+
+
 def assert_nothing_points_away(page, app_url, outside):
     own = urlparse(app_url).hostname
     hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
@@ -47,9 +57,7 @@ def assert_nothing_points_away(page, app_url, outside):
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
 def test_the_markdown_injection_link_shows_as_text(new_page, app_url, lang):
-    page = new_page()
-    outside = guarded(page, app_url)
-    page.goto(f"{app_url}/Playground?{LINK}" + ("&lang=fa" if lang == "fa" else ""))
+    page, outside, _ = open_guarded(new_page, app_url, "Playground", lang, LINK)
     alert = page.get_by_test_id("stAlertContentWarning").first
     sync_api.expect(alert).to_contain_text("evil.example", timeout=WAIT_MS)
     text = alert.inner_text().replace("\u2060", "")      # the word joiner that keeps URLs unlinked
@@ -63,25 +71,32 @@ def test_the_markdown_injection_link_shows_as_text(new_page, app_url, lang):
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
 def test_a_checkpoint_named_with_markdown_and_rlo_shows_as_typed(new_page, app_url, tmp_path, lang):
-    page = new_page()
-    outside = guarded(page, app_url)
-    page.goto(f"{app_url}/Playground" + ("?lang=fa" if lang == "fa" else ""))
-    page.get_by_test_id("stSidebar").get_by_test_id("stExpander").first.click()
-    name = f"[Session expired - sign in](https://evil.example/login){RLO}piz.exe.zip"
-    page.get_by_test_id("stSidebar").locator('input[type="file"]').first.set_input_files(
-        files=[{"name": name, "mimeType": "application/zip", "buffer": tiny_checkpoint(tmp_path)}])
+    page, outside, sidebar = open_guarded(new_page, app_url, "Playground", lang)
+    sidebar.get_by_test_id("stExpander").first.click()
+    box = sidebar.locator(".st-key-named_upload_pg_ckpt")          # ui.uploads.file_uploader's box
+    box.locator('input[type="file"]').set_input_files(
+        files=[{"name": hostile_name(".exe.zip"), "mimeType": "application/zip", "buffer": tiny_checkpoint(tmp_path)}])
+    # the uploader's own line: the name as typed, its RLO made visible, no markup
+    said = box.get_by_test_id("stCaptionContainer")
+    sync_api.expect(said).to_contain_text("[U+202E]piz.exe.zip", timeout=WAIT_MS)
+    assert shown_name(".exe.zip") in said.inner_text().replace("\u2060", ""), said.inner_text()
+    assert said.locator("a, img, strong, em").count() == 0
+    # Streamlit's file chip keeps the browser's copy of the name, RLO and all: on the page, but never shown
+    chip = box.get_by_test_id("stFileChipName")
+    assert all(not chip.nth(i).is_visible() for i in range(chip.count()))
+    # the model line above the face names the upload the same way (its bold is the app's own)
     main = page.get_by_test_id("stMain")
     sync_api.expect(main).to_contain_text("[U+202E]piz.exe.zip", timeout=WAIT_MS)
-    assert main.get_by_text("Session expired", exact=False).first.locator("a").count() == 0
+    line = main.get_by_test_id("stMarkdownContainer").filter(has_text="piz.exe.zip").first
+    assert shown_name(".exe.zip") in line.inner_text().replace("\u2060", ""), line.inner_text()
+    assert line.locator("a, img, em").count() == 0
+    page.wait_for_timeout(500)
     assert_nothing_points_away(page, app_url, outside)
 
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
 def test_a_markdown_hub_id_is_answered_as_text(new_page, app_url, lang):
-    page = new_page()
-    outside = guarded(page, app_url)
-    page.goto(f"{app_url}/Playground" + ("?lang=fa" if lang == "fa" else ""))
-    sidebar = page.get_by_test_id("stSidebar")
+    page, outside, sidebar = open_guarded(new_page, app_url, "Playground", lang)
     sidebar.get_by_test_id("stSelectbox").first.click()
     page.get_by_role("option").last.click()             # the "Hub repo" entry is the last option
     field = sidebar.locator('input[type="text"]').first
@@ -97,33 +112,11 @@ def test_a_markdown_hub_id_is_answered_as_text(new_page, app_url, lang):
     assert_nothing_points_away(page, app_url, outside)
 
 
-def hostile_dataset_zip() -> bytes:
-    """One good image and three refused entries named with markdown, an RLO and a leading NUL."""
-    import io
-    import zipfile
-
-    import numpy as np
-    from PIL import Image
-
-    png = io.BytesIO()
-    Image.fromarray(np.full((40, 40, 3), 90, np.uint8)).save(png, format="PNG")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("ok.png", png.getvalue())
-        zf.writestr("![x](http://evil.example/md.png) [click](https://evil.example).txt", "not an image")
-        zf.writestr(f"photo{RLO}gnp.exe", "not an image")
-        zf.writestr("Xevil.png", png.getvalue())
-    return buf.getvalue().replace(b"Xevil.png", b"\0evil.png")
-
-
 @pytest.mark.parametrize("lang", ["en", "fa"])
 def test_a_dataset_zip_with_markdown_and_rlo_names_lists_them_as_typed(new_page, app_url, lang):
     from ui import i18n
 
-    page = new_page()
-    outside = guarded(page, app_url)
-    page.goto(f"{app_url}/Train" + ("?lang=fa" if lang == "fa" else ""))
-    sidebar = page.get_by_test_id("stSidebar")
+    page, outside, sidebar = open_guarded(new_page, app_url, "Train", lang)
     menu = sidebar.locator(".st-key-tr_dataset").get_by_test_id("stSelectbox")
     sync_api.expect(menu).to_be_visible(timeout=WAIT_MS)
     menu.click()
@@ -132,7 +125,7 @@ def test_a_dataset_zip_with_markdown_and_rlo_names_lists_them_as_typed(new_page,
     sync_api.expect(uploader).to_have_count(1, timeout=WAIT_MS)
     zip_name = f"**my** [x](https://evil.example){RLO}piz.zip"
     uploader.set_input_files(files=[{"name": zip_name, "mimeType": "application/zip",
-                                     "buffer": hostile_dataset_zip()}])
+                                     "buffer": dataset_zip()}])
     rejected = sidebar.get_by_test_id("stExpander").filter(has_text=i18n.text_in(lang, "train.rejected_files"))
     sync_api.expect(rejected).to_have_count(1, timeout=WAIT_MS)
     rejected.locator("summary").click()
