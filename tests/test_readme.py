@@ -156,3 +156,14 @@ def test_every_headline_number_has_a_command():
         command = row.rstrip("|").split("|")[-1]
         assert re.search(r"`python (bench|scripts)/\w+\.py", command), f"no command in: {row}"
         assert (ROOT / re.search(r"(bench|scripts)/\w+\.py", command).group(0)).is_file()
+
+
+def test_every_screenshot_the_readme_shows_exists_and_every_figure_shot_is_shown():
+    """A picture in the README's table is a file in docs/screenshots, and each shot that
+    scripts/screenshot_theory.py takes (read from its SHOTS, without importing Playwright) is shown."""
+    shown = re.findall(r"!\[[^\]]*\]\((docs/screenshots/[^)]+\.png)\)", readme())
+    assert shown and not [p for p in shown if not (ROOT / p).is_file()]
+    script = (ROOT / "scripts" / "screenshot_theory.py").read_text(encoding="utf-8")
+    shots = re.findall(r'Shot\("(\w+)"', script)
+    assert len(shots) >= 7
+    assert not [s for s in shots if f"docs/screenshots/{s}.png" not in shown]

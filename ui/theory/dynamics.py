@@ -86,6 +86,15 @@ R1_NAMES = {("gan", 0.5): "gan_weak", ("gan", 2.0): "gan_strong", ("wgan", 0.5):
 R1_COLOURS = {"gan_weak": ORANGE, "gan_strong": GREEN, "wgan_weak": RED, "wgan_strong": BLUE}
 
 
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """Tick values for a log axis from lo to hi: 1, 2 and 5 per decade, only the powers of ten past
+    three decades (more labels would crowd a 300-px axis)."""
+    lo, hi = max(lo, 1e-12), max(hi, lo * 1.0001)
+    first, last = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
+    steps = (1,) if last - first > 3 else (1, 2, 5)
+    return [m * 10.0 ** e for e in range(first, last + 1) for m in steps if lo / 1.5 <= m * 10.0 ** e <= hi * 1.5]
+
+
 def r1_figure(lr: float) -> None:
     """R1 either side of gamma = h f'(0)^2 for both losses, and one step's factor against the average per turn."""
     st.markdown(t("theorylab.r1.rule", h=lr, wgan=theory.r1_threshold(lr, "wgan"), gan=theory.r1_threshold(lr, "gan")))
@@ -107,7 +116,11 @@ def r1_figure(lr: float) -> None:
     fig.add_trace(go.Scatter(x=[1, len(factors)], y=[avg, avg], mode="lines", name=t("theorylab.r1.factor_avg"),
                              line=dict(color="black", dash="dash")), 1, 2)
     fig.update_xaxes(title_text=t("fails.fig_a.step"))
-    fig.update_yaxes(title_text=t("fails.fig_a.distance"), type="log", row=1, col=1)
+    # plotly labels a log axis spanning one or two decades with bare digits (1, 9, 8, ..., 2) that run
+    # into each other: name 1-2-5 values instead
+    fig.update_yaxes(title_text=t("fails.fig_a.distance"), type="log", row=1, col=1,
+                     tickvals=log_ticks(min(float(np.min(c)) for c in cases.values()),
+                                        max(float(np.max(c)) for c in cases.values())))
     fig.update_yaxes(title_text=t("theorylab.r1.factor_axis"), row=1, col=2)
     fig.update_annotations(font_size=14)
     fig.update_layout(height=400, margin=dict(l=10, r=10, t=60, b=10), legend=dict(orientation="h", y=-0.25))
@@ -158,11 +171,12 @@ def eigenvalue_lab() -> None:
                       yaxis=dict(title=t("theorylab.eig.im"), range=[-1.1, 1.1], scaleanchor="x", scaleratio=1))
     left, right = st.columns([3, 2])
     left.plotly_chart(fig, key="eig_chart")
-    # a cell's own "|" (largest |λ|) would end the cell: escaped, or the table falls apart into text
+    right.caption(t("theorylab.eig.caption"))
+    # a cell's own "|" (largest |λ|) would end the cell: escaped, or the table falls apart into text.
+    # Full width: four columns need about 420 px, more than the chart's side column leaves
     head = "| " + " | ".join(t(f"theorylab.eig.table.{k}").replace("|", "\\|")
                              for k in ("mode", "loss", "modulus", "verdict")) + " |"
-    right.markdown(head + "\n|---|---|---|---|\n" + "\n".join(rows))
-    right.caption(t("theorylab.eig.caption"))
+    st.markdown(head + "\n|---|---|---|---|\n" + "\n".join(rows))
     st.markdown(t("theorylab.eig.regs"))
 
 

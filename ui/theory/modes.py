@@ -53,7 +53,9 @@ def mode_seeking_figure() -> None:
                       xaxis_title=t("gan.fig.x"), yaxis_title=t("gan.fig.density"))
     st.plotly_chart(fig, key="modes_chart")
     cols = ("objective", "mean", "std", "value", "kept")
-    rows = [f"| {t(f'theorylab.modes.objectives.{name}')} | {f.mean:+.2f} | {f.std:.2f} | {f.value:.3f} | "
+    # the signed mean as a formula: KaTeX runs left to right on a Persian page too, where a bare "-1.49"
+    # in a right-to-left cell shows its sign on the far side ("1.49-")
+    rows = [f"| {t(f'theorylab.modes.objectives.{name}')} | ${f.mean:+.2f}$ | {f.std:.2f} | {f.value:.3f} | "
             f"{kept_text(f.kept)} |" for name, f in found.items()]
     st.markdown("| " + " | ".join(t(f"theorylab.modes.table.{c}") for c in cols) + " |\n|---|---|---|---|---|\n"
                 + "\n".join(rows))
