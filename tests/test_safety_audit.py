@@ -58,7 +58,7 @@ REVIEWED = {
     "ui/playground/controls.py: where.caption(sefa_effect_caption(sefa_effects[i]))": "numbers and our words",
     "ui/playground/photo.py: st.markdown(_residual_sentence(residual))": "our sentence with numbers",
     "ui/playground/views.py: col.markdown(f\"**{title}**\")": "lerp / slerp titles, from content",
-    "ui/theory/dynamics.py: right.markdown(head + \"\\n|---|---|---|---|\\n\" + \"\\n\".join(rows))": "numbers",
+    "ui/theory/dynamics.py: st.markdown(head + \"\\n|---|---|---|---|\\n\" + \"\\n\".join(rows))": "numbers",
     "ui/theory/quiz.py: st.markdown(q[\"explain\"])": "a quiz explanation, from content",
     "ui/theory/quiz.py: st.error(t(\"common.wrong\", answer=options[q[\"answer\"]]))": "a quiz option, from content",
     "ui/theory/quiz.py: st.error(t(\"common.wrong\", answer=show_number(q[\"answer\"])))": "a number",
