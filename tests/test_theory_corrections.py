@@ -82,6 +82,26 @@ def test_1_r1_quiz_question_states_the_general_rule():
     assert "به‌طور میانگین در یک دور" in q_fa["explain"]
 
 
+# ---------------------------------------------------------------- 2. the continuous flow
+
+
+def test_2_the_flow_note_names_the_exact_integrators_and_its_bound_holds():
+    import numpy as np
+
+    from gan_core import theory
+
+    en, fa = both("theorylab", "dirac", "flow_fix")
+    assert "matrix exponential" in en and "RK4" in en and "forward Euler" in en
+    assert "نمایی ماتریسی" in fa and "RK4" in fa and "اویلر پیشرو" in fa
+    for text in (en, fa):
+        assert "$10^{-8}$" in text and "\\theta^2 + \\psi^2" in text
+    # the bound the note states, for both losses, from the slider's smallest h (0.01) to twice its largest (0.5)
+    for kind in theory.DIRAC_LOSSES:
+        for h in (0.01, 1.0):
+            path = theory.dirac_gan_trajectory(1.0, 1.0, lr=h, steps=1000, kind=kind, mode="continuous")
+            assert np.abs((path ** 2).sum(axis=1) - 2.0).max() < 1e-8, (kind, h)
+
+
 # ---------------------------------------------------------------- 3. the stable preset's EMA
 
 
