@@ -18,7 +18,9 @@ For every rerun it records
   client  send -> "script finished" at the client: server time + queueing behind other
           sessions' reruns and the training thread (the GIL) + loopback
 and prints p50/p95 of each, the training's iterations/s, and the load average before and after
-(the machine may be shared: compare numbers only at similar load).
+(the machine may be shared: compare numbers only at similar load). The training runs in the job
+service's worker process (GAN_PLAYGROUND_WORKERS, GAN_PLAYGROUND_WORKER_NICE=0 for workers at the
+web process's own OS priority: the comparison of docs/classroom.md).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -34,6 +37,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from stclient import Session, cpu_seconds, rss_mb, start_server, stop_server  # noqa: E402
+
+
+STEP_SHOWN = re.compile(r"[1-9]\d*\s*/\s*\d+")   # the Train page's "Step N / M" line, N > 0
 
 
 def pct(values, q):
@@ -66,8 +72,16 @@ async def phase(url, sessions, moves, training: bool):
         await trainer.__aenter__()
         await trainer.press("Start training")
         # The trainer's tab stays open: its status (0.5 s) and charts (1 s) fragments rerun on timers.
-        watching = asyncio.create_task(trainer.follow_timers(stop, refreshes))
-        await asyncio.sleep(3)                          # past data loading, into the training loop
+        # The sliders start once the run trains (its worker may still be booting): the page's
+        # progress line shows a step.
+        started = asyncio.Event()
+        watching = asyncio.create_task(trainer.follow_timers(
+            stop, refreshes, after=lambda: STEP_SHOWN.search(trainer.progress_text) and started.set()))
+        try:
+            await asyncio.wait_for(started.wait(), 60)
+        except asyncio.TimeoutError:
+            print("  (the training showed no step within 60 s; the sliders start anyway)")
+        await asyncio.sleep(1)
     t0 = time.perf_counter()
     await asyncio.gather(*(visitor(url, moves, 1000 * training + i, out, errors) for i in range(sessions)))
     wall = time.perf_counter() - t0

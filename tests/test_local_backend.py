@@ -101,3 +101,23 @@ def test_the_wait_estimates_learn_this_machines_boot_start_up_and_hand_back():
         assert m.tail.n == 2 and 0 <= m.tail.value < 10
     finally:
         svc.close()
+
+
+def test_workers_train_with_one_torch_thread_at_a_lower_priority_than_the_web_process(backend):
+    # a slider move in the web process must not queue behind a training's next step
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    b = backend(workers=1, spares=0)
+    info = until(lambda: b.booted_info())[0]
+    assert info["threads"] == 1
+    assert info["nice"] == min(19, own + 10)
+    plain = backend(workers=1, spares=0, nice=0)
+    assert until(lambda: plain.booted_info())[0]["nice"] == own
+
+
+def test_the_workers_priority_is_one_setting(monkeypatch):
+    from gan_core.jobs.local_backend import worker_nice
+
+    assert worker_nice({}) == 10
+    assert worker_nice({"GAN_PLAYGROUND_WORKER_NICE": "0"}) == 0
+    assert worker_nice({"GAN_PLAYGROUND_WORKER_NICE": "99"}) == 19
+    assert worker_nice({"GAN_PLAYGROUND_WORKER_NICE": "lots"}) == 10

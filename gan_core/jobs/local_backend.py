@@ -17,6 +17,7 @@ replaced. Nothing here imports Streamlit; the queue lives in service.py.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import logging
 import os
 import pickle
@@ -38,6 +39,21 @@ log = logging.getLogger(__name__)
 
 ANSWER_TIMEOUT_S = 10.0      # a worker that does not answer for this long (while alive) is only slow
 RESULT_TIMEOUT_S = 60.0      # fetching the generator's weights at the end
+NICE_ENV = "GAN_PLAYGROUND_WORKER_NICE"   # how much lower the workers' OS priority is (0: the web's own)
+DEFAULT_NICE = 10
+
+
+def worker_nice(env=None) -> int:
+    """The niceness the workers add to their own (GAN_PLAYGROUND_WORKER_NICE, default 10, 0 off).
+
+    Why: on a small machine the web process and the workers share the cores; a slider move is a
+    short burst of the web process that should not queue behind a training's next step. A nicer
+    worker yields the CPU to it at once and takes it all back while the web process is idle."""
+    env = os.environ if env is None else env
+    try:
+        return max(0, min(19, int(env.get(NICE_ENV, DEFAULT_NICE))))
+    except (TypeError, ValueError):
+        return DEFAULT_NICE
 
 
 def default_workers(cores: int | None = None) -> int:
@@ -64,8 +80,13 @@ def _recv(conn):
 
 
 def _worker_entry():
-    """`python -c ... FD THREADS`: the worker process's main (see _Worker)."""
-    fd, threads = int(sys.argv[1]), int(sys.argv[2])
+    """`python -c ... FD THREADS NICE`: the worker process's main (see _Worker)."""
+    fd, threads, nice = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    if nice:
+        try:
+            os.nice(nice)       # first, so that even the worker's boot yields to the web process
+        except (OSError, AttributeError):   # not allowed or not on this OS: the web's own priority
+            pass
     _worker_main(Connection(fd), threads)
 
 
@@ -78,7 +99,8 @@ def _worker_main(conn, threads: int):
     torch.set_num_threads(threads)
     _warm_up()
     try:
-        _send(conn, ("ready", os.getpid()))
+        # what the process really runs with, for tests and benchmarks (pid, torch threads, niceness)
+        _send(conn, ("ready", os.getpid(), {"threads": torch.get_num_threads(), "nice": _niceness()}))
         msg = _recv(conn)
     except (EOFError, OSError, KeyboardInterrupt):
         return
@@ -111,6 +133,13 @@ def _worker_main(conn, threads: int):
     job.wait(5.0)
 
 
+def _niceness() -> int | None:
+    try:
+        return os.getpriority(os.PRIO_PROCESS, 0)
+    except (OSError, AttributeError):
+        return None
+
+
 def _warm_up():
     """What a first run would otherwise pay after Start: the default preset's data and models."""
     try:
@@ -133,18 +162,19 @@ class _Worker:
     child: under Streamlit that is the page script) joined to us by a socket pair, speaking
     multiprocessing's Connection protocol."""
 
-    def __init__(self, threads: int):
+    def __init__(self, threads: int, nice: int = 0):
         ours, theirs = socket.socketpair()
         root = str(Path(__file__).resolve().parents[2])          # the folder that holds gan_core/
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
                "OMP_NUM_THREADS": str(threads)}
         code = "import sys; from gan_core.jobs.local_backend import _worker_entry; _worker_entry()"
-        self.process = subprocess.Popen([sys.executable, "-c", code, str(theirs.fileno()), str(threads)],
+        self.process = subprocess.Popen([sys.executable, "-c", code, str(theirs.fileno()), str(threads), str(nice)],
                                         pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL)
         theirs.close()
         self.conn = Connection(ours.detach())
         self.created = time.monotonic()
         self.ready = False
+        self.info: dict = {}         # what the booted worker reported: torch threads, niceness
 
     @property
     def pid(self) -> int:
@@ -160,6 +190,8 @@ class _Worker:
             if not self.ready and self.conn.poll(0):
                 msg = _recv(self.conn)
                 self.ready = bool(msg) and msg[0] == "ready"
+                if self.ready and len(msg) > 2:
+                    self.info = dict(msg[2])
         except (EOFError, OSError):
             return False
         return self.ready
@@ -252,6 +284,8 @@ class LocalRun:
         if not self._released:
             self._released = True
             self._backend._release(self._worker)
+            # the run's uploaded images crossed to the worker long ago; nothing reads them again
+            self.spec = dataclasses.replace(self.spec, dataset=None)
 
     def snapshot(self) -> Snapshot:
         if not self._sent.is_set():
@@ -329,9 +363,11 @@ class LocalBackend:
     # of it after the last step; a fresh worker boots (torch, the default preset warmed up) in ~5 s.
     timing = Timing(start_s=0.3, boot_s=5.0, tail_s=2.5)
 
-    def __init__(self, workers: int | None = None, threads: int = 1, prestart: bool = True, spares: int = 1):
+    def __init__(self, workers: int | None = None, threads: int = 1, prestart: bool = True, spares: int = 1,
+                 nice: int | None = None):
         self.workers = workers or default_workers()
         self.threads = threads
+        self.nice = worker_nice() if nice is None else max(0, nice)
         # Booted processes kept beyond the busy ones: a run that follows another starts on a
         # worker that is already up (booting takes seconds), at the price of an idle process's memory.
         self._target = self.workers + max(0, spares)
@@ -342,7 +378,7 @@ class LocalBackend:
         self._closed = False
         if prestart:
             for _ in range(self._target):
-                self._idle.append(_Worker(threads))
+                self._idle.append(_Worker(threads, self.nice))
         _live.add(self)
 
     def start(self, spec: RunSpec) -> LocalRun:
@@ -357,7 +393,7 @@ class LocalBackend:
             if worker is not None:
                 self._idle.remove(worker)
             else:
-                worker = _Worker(self.threads)
+                worker = _Worker(self.threads, self.nice)
             self._busy.add(worker)
             self._refill()
         return LocalRun(self, worker, spec, warm=bool(ready))
@@ -374,7 +410,7 @@ class LocalBackend:
     def _refill(self):
         """Boot workers until idle + busy is the target again (lock held)."""
         while not self._closed and len(self._idle) + len(self._busy) < self._target:
-            self._idle.append(_Worker(self.threads))
+            self._idle.append(_Worker(self.threads, self.nice))
 
     def _release(self, worker: _Worker):
         """A run has ended: retire its worker (its memory goes back) and boot a fresh one."""
@@ -382,6 +418,11 @@ class LocalBackend:
         with self._lock:
             self._busy.discard(worker)
             self._refill()
+
+    def booted_info(self) -> list[dict]:
+        """What each booted idle worker reported (torch threads, niceness): tests, benchmarks."""
+        with self._lock:
+            return [dict(w.info) for w in self._idle if w.check_ready()]
 
     def pids(self) -> dict[str, list[int]]:
         """Process ids of the idle and busy workers (tests, benchmarks)."""
