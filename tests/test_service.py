@@ -293,3 +293,34 @@ def test_local_settings_are_one_worker_and_no_spare_on_cloud_whatever_is_asked(m
     monkeypatch.setenv("GAN_PLAYGROUND_WORKERS", "2")
     assert local_settings(BackendChoice("local")) == (2, 1)
     assert local_settings(BackendChoice("local"), cloud=True) == (1, 0)
+
+
+def test_the_service_keeps_nothing_of_a_finished_run_once_its_session_lets_it_go(service):
+    # A server of a class: every session's finished run (grids, generator) must go with the
+    # session, whatever way the run ended; only what a session still holds stays.
+    import gc
+    import weakref
+
+    svc = service(workers=1)
+    refs = []
+    for i in range(20):
+        h = svc.submit(cfg(iterations=5), owner=f"tab-{i}")
+        wait_for(lambda: not h.running)
+        assert h.snapshot().status == "done" and h.generator == "G"
+        refs.append(weakref.ref(h))
+    a = svc.submit(cfg(), owner="running")
+    b = svc.submit(cfg(), owner="cancelled")
+    b.cancel()
+    refs.append(weakref.ref(b))
+    a.stop()
+    wait_for(lambda: not a.running)
+    refs.append(weakref.ref(a))
+    kept = svc.submit(cfg(iterations=5), owner="kept")        # a session that still holds its run
+    wait_for(lambda: not kept.running)
+    del h, a, b
+    gc.collect()
+    assert [r() for r in refs] == [None] * len(refs)
+    assert kept.snapshot().status == "done" and kept.generator == "G"
+    assert svc.handle_of("kept") is None
+    again = svc.submit(cfg(iterations=5), owner="tab-0")       # and a finished session may start again
+    wait_for(lambda: not again.running)

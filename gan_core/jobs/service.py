@@ -269,6 +269,12 @@ class JobService:
         self._wake.set()
         return True
 
+    def _forget(self, h: Handle):
+        """A finished run is the session's alone: the service keeps no reference to it, so its
+        grids and generator go when the session lets them go (a closed tab's included)."""
+        if h.owner and self._owners.get(h.owner) is h:
+            del self._owners[h.owner]
+
     def _finish_queued(self, h: Handle, reason: str):
         h._state = "finished"
         h.ended_at = time.monotonic()
@@ -276,6 +282,7 @@ class JobService:
         h._final = Snapshot(status="stopped", iteration=0, total=h.config.iterations, config=h.config,
                             label=h.label, stop_reason=reason, message=f"Left the queue ({reason}).")
         h.dataset = None
+        self._forget(h)
         h._done.set()
 
     def _dispatch(self):
@@ -292,6 +299,7 @@ class JobService:
                 h._final = Snapshot(status="error", iteration=0, total=h.config.iterations, config=h.config,
                                     label=h.label, error=f"The run could not be started ({exc}).",
                                     error_kind="crash")
+                self._forget(h)
                 h._done.set()
                 continue
             h.dataset = None                # it travelled with the spec
@@ -357,6 +365,7 @@ class JobService:
                 h._state = "finished"
                 h.ended_at = free_at
                 self._running.remove(h)
+                self._forget(h)
                 h._done.set()
         with self._lock:
             for h in list(self._queue):

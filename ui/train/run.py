@@ -224,7 +224,11 @@ def archive(job):
         return
     job.archived = True
     snap = job.snapshot()
-    keep_run(KeptRun(snap.label, snap, trained_copy(job.generator), job.config, snap.iteration), KEPT_RUNS)
+    # A worker's generator was rebuilt from its weights in this process: already a frozen copy that
+    # nothing trains, so the kept run shares it (a second copy per run was memory for nothing). An
+    # inline TrainingJob's is the model it trained: that one is copied.
+    generator = trained_copy(job.generator) if isinstance(job, TrainingJob) else job.generator
+    keep_run(KeptRun(snap.label, snap, generator, job.config, snap.iteration), KEPT_RUNS)
 
 
 def open_in_playground(latest):
