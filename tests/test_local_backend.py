@@ -108,7 +108,7 @@ def test_workers_train_with_one_torch_thread_at_a_lower_priority_than_the_web_pr
     own = os.getpriority(os.PRIO_PROCESS, 0)
     b = backend(workers=1, spares=0)
     info = until(lambda: b.booted_info())[0]
-    assert info["threads"] == 1
+    assert info["threads"] == 1 and info["interop"] == 1
     assert info["nice"] == min(19, own + 10)
     plain = backend(workers=1, spares=0, nice=0)
     assert until(lambda: plain.booted_info())[0]["nice"] == own

@@ -97,10 +97,15 @@ def _worker_main(conn, threads: int):
     from .job import TrainingJob
 
     torch.set_num_threads(threads)
+    try:
+        torch.set_num_interop_threads(threads)   # one core's worth: no idle pool of inter-op threads
+    except RuntimeError:    # already started (only before any parallel work): keep torch's
+        pass
     _warm_up()
     try:
         # what the process really runs with, for tests and benchmarks (pid, torch threads, niceness)
-        _send(conn, ("ready", os.getpid(), {"threads": torch.get_num_threads(), "nice": _niceness()}))
+        _send(conn, ("ready", os.getpid(), {"threads": torch.get_num_threads(), "interop": torch.get_num_interop_threads(),
+                              "nice": _niceness()}))
         msg = _recv(conn)
     except (EOFError, OSError, KeyboardInterrupt):
         return
