@@ -266,3 +266,14 @@ def test_a_nan_is_explained_by_its_term_and_part():
 
 def test_limits_are_what_the_docs_say():
     assert fm.MAX_LENGTH == 300 and fm.MAX_EXPONENT == 8
+
+
+def test_a_comment_is_refused_as_the_sentence_says():
+    # The refusal lists the characters a formula may use, and "#" is not one of them: a comment would
+    # be text shown in the box (or a share link) that never trains.
+    for text, column in (("softplus(-d_fake) # G's loss", 19), ("#", 1), ("d_fake\n# x\n+ d_fake", 8)):
+        with pytest.raises(FormulaError) as err:
+            check_text(text, "g")
+        assert err.value.key == "character" and err.value.params["column"] == column
+        assert str(err.value).startswith("The character `#` at column")
+        assert "plain ASCII letters, digits, spaces and + - * / ( ) , ." in str(err.value)

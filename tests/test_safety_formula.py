@@ -1,6 +1,7 @@
 """Issue 28 for issue 24's formula text (and the upload's name that travels with it): every spot that
-shows it keeps it plain. The formula language accepts a `# comment` of any printable ASCII, so a formula
-the trainer accepts may hold backticks and markdown; the upload's name may hold anything.
+shows it keeps it plain. The formula language refuses "#" (a comment was once accepted, so a formula the
+trainer took could hold backticks and markdown); a config from elsewhere (a saved run, a hand-made file)
+may still carry such text, so every display is checked with one; the upload's name may hold anything.
 
 Spots, one test each: the formula's refusal, the shown CLI command, the model card (the in-app one and
 the README.md of the downloaded zip), the prefill from another page, and the toy lab's caption.
@@ -27,8 +28,11 @@ def lang(request, monkeypatch):
 
 
 def hostile_config() -> TrainConfig:
-    check_text(FORMULA, "g")          # the trainer accepts it: the comment is not part of the expression
-    return TrainConfig(dataset=UPLOAD, g_loss=FORMULA)
+    with pytest.raises(ValueError):
+        check_text(FORMULA, "g")      # the language refuses it ("#" is not one of its characters) ...
+    cfg = TrainConfig(dataset=UPLOAD, g_loss="softplus(-d_fake)")
+    cfg.g_loss = FORMULA              # ... so it is put in by hand, as a file from elsewhere could
+    return cfg
 
 
 def outside_code(markdown: str) -> str:
@@ -85,23 +89,27 @@ def test_the_downloaded_model_card_holds_the_command_in_one_fenced_block(tmp_pat
     from gan_core.hub.files import save_generator
     from gan_core.models.dcgan import DCGenerator
 
-    cfg = hostile_config()
-    folder = save_generator(tmp_path / "m", DCGenerator(noise_size=8, conv_dim=4, image_size=16),
-                            train_config=cfg.to_dict())
-    card = (folder / "README.md").read_text()
+    g = DCGenerator(noise_size=8, conv_dim=4, image_size=16)
+    cfg = TrainConfig(dataset=UPLOAD, g_loss="softplus(-d_fake)")       # the upload's name is the stranger's text
+    card = (save_generator(tmp_path / "m", g, train_config=cfg.to_dict()) / "README.md").read_text()
     lines = card.splitlines()
     start = lines.index("Reproduce:") + 2
     fence = lines[start]
-    assert set(fence) == {"`"} and len(fence) > max(len(r) for r in re.findall("`+", FORMULA))
+    assert set(fence) == {"`"} and len(fence) >= 3
     assert lines[start + 2] == fence and lines[start + 1] == textsafe.neutral(cfg.cli_command("OUT"))
     assert "evil" not in outside_code(card) and RLO not in card
+    # a formula the language refuses (a hand-made config) is not offered as a command to repeat at all
+    card = (save_generator(tmp_path / "h", g, train_config=hostile_config().to_dict()) / "README.md").read_text()
+    assert "Reproduce:" not in card and "evil" not in outside_code(card) and RLO not in card
 
 
 def test_a_prefill_names_the_upload_plainly_and_puts_the_formula_in_the_field_as_typed(lang):
     from ui.train.settings import values_from_config
 
-    values, notes = values_from_config(hostile_config().to_dict())
-    assert values["tr_g_formula"] == FORMULA and values["tr_formula_on"]   # a text field: shown as typed
+    with pytest.raises(ValueError):       # a hostile formula is refused, not put in the field
+        values_from_config(hostile_config().to_dict())
+    values, notes = values_from_config({**hostile_config().to_dict(), "g_loss": "softplus(-d_fake)"})
+    assert values["tr_g_formula"] == "softplus(-d_fake)" and values["tr_formula_on"]
     note = next(n for n in notes if "evil" in n)
     assert isinstance(note, plain.Plain) and RLO not in note
     assert "[U+202E]piz.zip" in re.sub(r"\\(.)", r"\1", note)          # as a reader sees it

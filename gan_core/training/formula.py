@@ -251,7 +251,9 @@ def parse(text: str, role: str = "d") -> Node:
     if len(text) > MAX_LENGTH:
         raise FormulaError("too_long", length=len(text), limit=MAX_LENGTH)
     for i, ch in enumerate(text):
-        if not (32 <= ord(ch) < 127 or ch in "\t\n"):
+        # "#" too: Python would read the rest as a comment, text that is shown but never trained
+        # (and, the lines joined below, a comment on line 1 would swallow line 2).
+        if not (32 <= ord(ch) < 127 or ch in "\t\n") or ch == "#":
             raise FormulaError("character", char=ch if ch.isprintable() else f"U+{ord(ch):04X}", column=i + 1)
     if not text.strip():
         raise FormulaError("empty", example=BUILTIN_FORMULAS["bce"].for_role(role))
