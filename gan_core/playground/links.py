@@ -11,10 +11,10 @@ were ignored"), and every value they repeat is quoted short and neutral
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 from ..textsafe import BoundedNotes, quote
+from ..training import links as link_values
 from . import custom
 from .state import (
     ANY_SEFA,
@@ -76,18 +76,9 @@ def encode_query_params(state: LatentState, *, default_k: int | None = None,
     return out
 
 
-def _finite(text: str) -> float:
-    value = float(text)  # ValueError on text; accepts "nan"/"inf", refused next
-    if not math.isfinite(value):
-        raise ValueError("not finite")
-    return value
-
-
-def _int(text: str) -> int:
-    text = text.strip()
-    if not text.lstrip("+").isdigit():  # refuses "1e3", "1.5", "-3", "0x10"
-        raise ValueError("not a whole number")
-    return int(text)
+# One reading of a link's numbers for every page's link (gan_core/training/links.py).
+_finite = link_values.finite
+_int = link_values.whole
 
 
 def _valid_model(name: str, known_models) -> bool:
@@ -165,10 +156,8 @@ def decode_query_params(params: Mapping[str, object], known_models=(DEFAULT_MODE
     """
     notes = BoundedNotes()   # a few lines, whatever the link holds: the rest is counted
     values: dict[str, str] = {}
-    for key, raw in params.items():
-        if isinstance(raw, (list, tuple)):  # a repeated parameter: the last one wins, as in Streamlit
-            raw = raw[-1] if raw else ""
-        text = str(raw)
+    for key in params:
+        text = link_values.one(params, key) or ""   # a repeated parameter: the last one wins
         if key in _STREAMLIT_KEYS:
             continue
         if key not in _PARAM_KEYS:
