@@ -3,7 +3,7 @@
 The run waits in the server's fair queue and trains on a worker process or a Ray actor
 (gan_core.jobs.JobService, ui/train/queue.py); this page only lays out its sections:
 settings (ui/train/settings.py, ui/train/data.py), then start/stop, the live panel,
-keeping and comparing runs (ui/train/run.py). A class link (?preset=…&lock=…&max_minutes=…)
+keeping and comparing runs (ui/train/run.py). A class link (?preset=…&lock=…&max_minutes=…&d_loss=…&g_loss=…)
 fixes the settings of the day.
 """
 
@@ -46,7 +46,7 @@ with st.sidebar:
     st.header(t("train.settings"))
     data = tr.settings_panel(running, device, bound, locked=queue.locked_keys(link))
 config, config_error = tr.config_or_error(ss, data, bound, device)
-tf.editor(running)      # write your own loss, and what G's loss asks of G
+tf.editor(running, locked=queue.locked_keys(link))      # write your own loss, and what G's loss asks of G
 
 
 # ---------------------------------------------------------------- start / stop, what to expect
@@ -63,3 +63,7 @@ run.live_panel(job, running)
 latest, runs = run.keep_panel(job)
 run.compare_panel(latest, runs, running)
 run.memorisation_panel(latest, data)
+
+# ---------------------------------------------------------------- for a teacher: a class link of these settings
+
+queue.link_maker(config, (bound.max_seconds or 0) / 60 or None)

@@ -1,6 +1,12 @@
 """A teacher's class link: the settings of the day, locked, in the Train page's URL.
 
     ?preset=fast&lock=lr,loss&max_minutes=3
+    ?preset=fast&g_loss=-softplus(d_fake)&lock=formulas
+
+The link may carry your own loss (d_loss=, g_loss=: formulas of gan_core/training/formula.py, at most
+MAX_LENGTH characters each, read by gan_core/training/links.py like every page's link); a refused one
+is left out and kept in `refused` (role, FormulaError) so that the page says its one sentence.
+`lock=formulas` (or d_loss, g_loss) fixes them to the link's text, enforced like any locked setting.
 
 `ClassLink.from_query(params)` reads it (anything it cannot use becomes a note, never an error);
 `link.enforce(config)` puts every locked setting back to the preset's value, and
@@ -14,10 +20,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from ..training import links as link_values
 from ..training import presets
 from ..training.config import TrainConfig
+from ..training.formula import FormulaError
 
 # What `lock=` may name: short names and TrainConfig fields -> the TrainConfig fields they lock.
 LOCKABLE = {
@@ -31,8 +39,10 @@ LOCKABLE = {
     "sample_every": ("sample_every",), "seed": ("seed",), "ema": ("ema",),
     "dataset": ("dataset", "image_size"), "data": ("dataset", "image_size"),
     **{name: (name,) for name in ("optimizer", "r1", "d_loss", "g_loss") if name in TrainConfig.__dataclass_fields__},
+    "formulas": ("d_loss", "g_loss"),
 }
-LINK_KEYS = ("preset", "lock", "max_minutes")
+LINK_KEYS = ("preset", "lock", "max_minutes", "d_loss", "g_loss")
+FORMULA_KEYS = (("d_loss", "d"), ("g_loss", "g"))      # link parameter = TrainConfig field, formula role
 
 
 @dataclass(frozen=True)
@@ -41,15 +51,17 @@ class ClassLink:
     locked: frozenset = frozenset()      # TrainConfig field names
     max_minutes: float | None = None
     notes: tuple = ()                     # what the link asked for that could not be used, in English
+    d_loss: str = ""                      # your own loss, "" = the preset's
+    g_loss: str = ""
+    # (role, FormulaError) of each formula the link held that cannot train; not compared: the same link
+    # read again is the same link (a FormulaError is equal only to itself).
+    refused: tuple = field(default=(), compare=False)
 
     @classmethod
     def from_query(cls, params) -> "ClassLink | None":
         """The link in a query mapping (values may be strings or lists of strings); None without one."""
         def one(key):
-            value = params.get(key)
-            if isinstance(value, (list, tuple)):
-                value = value[-1] if value else None
-            return None if value is None else str(value).strip()
+            return link_values.one(params, key)
 
         if not any(one(k) for k in LINK_KEYS):
             return None
@@ -59,7 +71,8 @@ class ClassLink:
             notes.append(f"unknown preset {preset[:40]!r}: using {presets.DEFAULT!r}")
             preset = presets.DEFAULT
         locked = set()
-        for name in filter(None, (part.strip().lower() for part in (one("lock") or "").split(","))):
+        lock = (one("lock") or "").replace("|", ",")      # "d_loss|g_loss" reads as "d_loss,g_loss"
+        for name in filter(None, (part.strip().lower() for part in lock.split(","))):
             if name in LOCKABLE:
                 locked.update(LOCKABLE[name])
             else:
@@ -74,11 +87,39 @@ class ClassLink:
             if minutes is None or not math.isfinite(minutes) or minutes <= 0:
                 notes.append(f"max_minutes {raw[:20]!r} is not a number of minutes above 0")
                 minutes = None
-        return cls(preset, frozenset(locked), minutes, tuple(notes))
+        formulas, refused = {}, []
+        for key, role in FORMULA_KEYS:
+            try:
+                formulas[key] = link_values.formula(params, key, role)
+            except FormulaError as exc:
+                formulas[key] = ""
+                refused.append((role, exc))
+        return cls(preset, frozenset(locked), minutes, tuple(notes), refused=tuple(refused), **formulas)
 
     @property
     def config(self) -> TrainConfig:
-        return presets.get(self.preset)
+        """The preset's settings with the link's own formulas (what a locked setting is held to)."""
+        base = presets.get(self.preset)
+        return dataclasses.replace(base, d_loss=self.d_loss or base.d_loss, g_loss=self.g_loss or base.g_loss)
+
+    def to_query(self) -> dict[str, str]:
+        """The link's URL parameters (what the Train page's "class link for these settings" writes);
+        from_query(link.to_query()) is the same link."""
+        out = {"preset": self.preset}
+        for key, _ in FORMULA_KEYS:
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        if self.locked:
+            if set(LOCKABLE["preset"]) <= self.locked:
+                names = ["preset"]
+            else:
+                names = sorted(f for f in self.locked if f in LOCKABLE and LOCKABLE[f] == (f,))
+                if "dataset" in self.locked:
+                    names.append("dataset")
+            out["lock"] = ",".join(names)
+        if self.max_minutes is not None:
+            out["max_minutes"] = f"{self.max_minutes:g}"
+        return out
 
     def enforce(self, config: TrainConfig) -> TrainConfig:
         """`config` with every locked setting set back to the preset's value."""

@@ -28,8 +28,8 @@ from .course import (LayerRow, course_train_config, layer_table, lsgan_d_loss, l
                      top_singular_value)
 from .quiz import check_number, correct_is_longest, option_order, parse_number
 from .scoring import SHIFTS, BlindSpotRow, colour_shift, swd_blind_spot
-from .toylab import (NON_MODE_RADIUS, PRESETS, TOY_DATASETS, Coverage, ToyLab, ToyLabConfig,
-                     ToyLabView, arrow_segments)
+from .toylab import (NON_MODE_RADIUS, PRESETS, TOY_DATASETS, Coverage, LabLink, ToyLab, ToyLabConfig,
+                     ToyLabView, arrow_segments, lab_from_query, lab_query)
 
 __all__ = [
     "LOG2", "LOG4", "gaussian_pdf", "mixture_pdf", "OptimalD", "optimal_discriminator", "kl_divergence",
@@ -44,6 +44,6 @@ __all__ = [
     "lod_view", "minibatch_stddev", "lsgan_d_loss", "lsgan_g_loss", "power_iteration", "top_singular_value",
     "LayerRow", "layer_table", "spectral_norms_after_training", "course_train_config",
     "stable_train_config", "TOY_DATASETS", "ToyLabConfig", "PRESETS", "Coverage", "ToyLabView",
-    "NON_MODE_RADIUS", "ToyLab", "arrow_segments", "SHIFTS", "BlindSpotRow", "colour_shift", "swd_blind_spot",
+    "NON_MODE_RADIUS", "ToyLab", "arrow_segments", "LabLink", "lab_from_query", "lab_query", "SHIFTS", "BlindSpotRow", "colour_shift", "swd_blind_spot",
     "option_order", "parse_number", "check_number", "correct_is_longest",
 ]

@@ -125,6 +125,104 @@ PRESETS: dict[str, ToyLabConfig] = {
 }
 
 
+# ---------------------------------------------------------------- the lab's share link
+#
+#     ?lab=wgan&lab_preset=healthy&lab_loss=bce&lab_g_loss=-softplus(d_fake)
+#
+# `lab` names which lab on the page reads it (a page may hold two); the rest is what differs from the
+# preset, read like every page's link (gan_core/training/links.py). A value the lab's widgets do not
+# offer (`choices`) is left out with an English note; a formula that cannot train is left out and
+# kept as (role, FormulaError) so that the page says its one sentence.
+
+LINK_FIELDS = {      # link parameter (after "lab_") -> ToyLabConfig field
+    "dataset": "dataset", "loss": "loss", "lr": "lr", "lr_d": "lr_d", "d_iters": "d_train_iters",
+    "width": "width", "sn": "spectral_norm", "seed": "seed", "optimizer": "optimizer", "r1": "r1",
+    "ema": "ema", "d_loss": "d_loss", "g_loss": "g_loss",
+}
+_LINK_FORMULAS = {"d_loss": "d", "g_loss": "g"}
+
+
+def _link_text(value) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return repr(value)      # exact: the value read back is the same float
+    return str(value)
+
+
+def lab_query(key: str, preset: str, config: ToyLabConfig) -> dict[str, str]:
+    """The URL parameters of lab `key` with `config`, started from preset `preset`: what differs from it."""
+    base = PRESETS[preset]
+    out = {"lab": key, "lab_preset": preset}
+    for name, fld in LINK_FIELDS.items():
+        value = getattr(config, fld)
+        if fld == "lr_d" and value == config.lr:
+            value = None        # D's rate equal to G's is "the same as G" (the page's widget holds a number)
+        if value != getattr(base, fld):
+            out[f"lab_{name}"] = _link_text(value)
+    return out
+
+
+@dataclass(frozen=True)
+class LabLink:
+    preset: str
+    config: ToyLabConfig
+    notes: tuple = ()         # English, one per value left out
+    refused: tuple = ()       # (role, FormulaError)
+
+
+def lab_from_query(params, key: str, choices: dict | None = None) -> LabLink | None:
+    """The link for lab `key` in a query mapping, or None when it names another lab (or none).
+    `choices`: link parameter -> the values the lab's widgets offer (others are left out)."""
+    from ..textsafe import quote
+    from ..training import links as link_values
+    from ..training.formula import FormulaError
+    from ..training.losses import LOSSES
+
+    if link_values.one(params, "lab") != key:
+        return None
+    notes, refused = [], []
+    preset = link_values.one(params, "lab_preset") or ""
+    if preset not in PRESETS:
+        if preset:
+            notes.append(f"unknown preset {quote(preset)}")
+        preset = next(iter(PRESETS))
+    base = PRESETS[preset]
+    readers = {"dataset": str, "loss": str, "optimizer": str, "lr": link_values.finite, "lr_d": link_values.finite,
+               "r1": link_values.finite, "ema": link_values.finite, "d_iters": link_values.whole,
+               "width": link_values.whole, "seed": link_values.whole}
+    allowed = {"dataset": tuple(TOY_DATASETS), "loss": tuple(LOSSES), "optimizer": tuple(OPTIMIZERS),
+               "sn": (True, False), **(choices or {})}
+    changes = {}
+    for name, fld in LINK_FIELDS.items():
+        if name in _LINK_FORMULAS:
+            try:
+                text = link_values.formula(params, f"lab_{name}", _LINK_FORMULAS[name])
+            except FormulaError as exc:
+                refused.append((_LINK_FORMULAS[name], exc))
+                continue
+            if text:
+                changes[fld] = text
+            continue
+        raw = link_values.one(params, f"lab_{name}")
+        if raw is None:
+            continue
+        try:
+            value = {"1": True, "0": False}[raw] if name == "sn" else readers[name](raw)
+        except (KeyError, ValueError):
+            value = None
+        if value is None or (name in allowed and value not in allowed[name]):
+            notes.append(f"lab_{name}={quote(raw)} is not one of the lab's choices")
+            continue
+        changes[fld] = value
+    try:
+        config = base.replace(**changes)
+    except ValueError as exc:     # a combination the lab refuses (none known): the preset as it is
+        notes.append(str(exc))
+        config = base
+    return LabLink(preset, config, tuple(notes), tuple(refused))
+
+
 @dataclass
 class Coverage:
     """How well the generated points cover the data.

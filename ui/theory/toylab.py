@@ -12,14 +12,17 @@ not the page. Text comes from content/<lang>.json via ui.i18n.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from gan_core.theory import PRESETS, TOY_DATASETS, ToyLab, ToyLabConfig, arrow_segments
+from gan_core.theory import PRESETS, TOY_DATASETS, ToyLab, ToyLabConfig, arrow_segments, lab_from_query, lab_query
 from gan_core.training import (BUILTIN_FORMULAS, LOSSES, LR_OPTIONS, MAX_LENGTH, OPTIMIZERS, FormulaError,
                                check_text, format_lr)
-from ui import plain
+from ui import formula as shared_formula
+from ui import i18n, plain
 from ui.i18n import engine_error, engine_text, formula_nonfinite, labels, t
 
 TICK_SECONDS = 0.1      # fragment period while playing: up to 10 frames per second
@@ -140,6 +143,12 @@ def _on_reset(key: str) -> None:
     st.session_state[_k(key, "playing")] = False
 
 
+def link_choices() -> dict:
+    """What the lab's widgets offer, by link parameter: a share link may ask only for these."""
+    return {"lr": tuple(LR_OPTIONS), "lr_d": tuple(LR_OPTIONS), "width": tuple(WIDTHS), "r1": tuple(R1_OPTIONS),
+            "ema": tuple(EMA_OPTIONS), "d_iters": tuple(range(1, 11)), "seed": range(10000)}
+
+
 def init_state(key: str, default_preset: str) -> None:
     ss = st.session_state
     if _k(key, "lab") not in ss:
@@ -148,6 +157,47 @@ def init_state(key: str, default_preset: str) -> None:
         _new_lab(key, PRESETS[default_preset])
         ss[_k(key, "playing")] = False
         ss[_k(key, "speed")] = DEFAULT_SPEED
+    _apply_link(key)
+
+
+def _apply_link(key: str) -> None:
+    """A share link for this lab (?lab=<key>&…), once per link: its preset, settings and formulas."""
+    ss = st.session_state
+    query = {k: st.query_params.get(k) for k in st.query_params if k == "lab" or k.startswith("lab_")}
+    link = lab_from_query(query, key, link_choices())
+    if link is None or ss.get(_k(key, "link_seen")) == query:
+        return
+    ss[_k(key, "link_seen")] = query
+    ss[_k(key, "preset")] = link.preset
+    _seed_widgets(key, link.config)
+    _new_lab(key, link.config)
+    ss[_k(key, "playing")] = False
+    ss[_k(key, "link_said")] = (link.notes, link.refused)
+
+
+def _link_said(key: str) -> None:
+    """What the lab's link asked for that it could not use: one caption each, its values escaped."""
+    notes, refused = st.session_state.get(_k(key, "link_said")) or ((), ())
+    for note in notes:
+        st.caption(plain.said("formula.lab_link_note", note=plain.engine(note)))
+    for role, exc in refused:
+        st.caption(plain.said("formula.lab_link_formula", role=plain.Plain(t(f"formula.roles.{role}")),
+                              error=engine_error(exc)))
+
+
+def _share(key: str) -> None:
+    """The lab's share link: its preset, what differs from it, and the formulas it trains with."""
+    ss = st.session_state
+    preset = ss.get(_k(key, "preset"))
+    if preset not in PRESETS:
+        return
+    params = lab_query(key, preset, ss[_k(key, "lab")].config)
+    if i18n.current() != i18n.DEFAULT:
+        params["lang"] = i18n.current()     # the link opens in the language it was copied in
+    base = (st.context.url or "").split("?")[0]
+    with st.expander(t("formula.lab_share")):
+        st.code(plain.label(f"{base}?{urlencode(params)}"), language=None)
+        st.caption(t("formula.lab_share_caption"))
 
 
 def _controls(key: str) -> None:
@@ -198,6 +248,8 @@ def _formula_editor(key: str) -> None:
         for text in ss.get(_k(key, "f_errors")) or []:
             st.error(text)
         st.caption(t("formula.keeps", loss=t(LOSSES[config.loss].content_key("toy_label"))))
+        # what the typed G loss asks of G, before it trains (the Train page draws the same)
+        shared_formula.preview(ss.get(_k(key, "f_g")), ss.get(_k(key, "f_d")), chart_key=_k(key, "f_profile"))
     if own:
         st.caption(plain.said("formula.toy_using", d=config.d_loss or BUILTIN_FORMULAS[config.loss].d,   # typed text
                               g=config.g_loss or BUILTIN_FORMULAS[config.loss].g))
@@ -340,7 +392,9 @@ def toy_lab(key: str, default_preset: str = "healthy") -> ToyLab:
     with st.container(border=True):
         st.markdown(f"**{t('toylab.title')}**")
         st.caption(t("toylab.intro"))
+        _link_said(key)
         _controls(key)
+        _share(key)
         if ss.pop(_k(key, "notice"), False):
             st.info(t("toylab.restarted"))
         _buttons(key)

@@ -8,10 +8,10 @@ command, the model card and a prefill from another page carry it too).
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
-from gan_core.training import BUILTIN_FORMULAS, MAX_LENGTH, FormulaError, check_text, g_profile
+from gan_core.training import BUILTIN_FORMULAS, MAX_LENGTH, FormulaError, check_text
+from ui import formula as shared
 from ui.i18n import engine_error, labels, t
 from ui.train.settings import loss_labels, mark_custom
 
@@ -50,52 +50,27 @@ def refusals(values) -> list[str]:
     return out
 
 
-def profile_figure(profile) -> go.Figure:
-    fig = go.Figure()
-    x = profile.logits
-    fig.add_trace(go.Scatter(x=x, y=profile.loss, name=t("formula.profile_loss"), mode="lines",
-                             line=dict(color="#6a3df0", width=3)))
-    fig.add_trace(go.Scatter(x=x, y=profile.grad, name=t("formula.profile_grad"), mode="lines",
-                             line=dict(color="#6a3df0", dash="dot")))
-    fig.add_trace(go.Scatter(x=x, y=profile.reference_loss, name=t("formula.profile_ref"), mode="lines",
-                             line=dict(color="#888888")))
-    fig.add_trace(go.Scatter(x=x, y=profile.reference_grad, name=t("formula.profile_ref_grad"), mode="lines",
-                             line=dict(color="#888888", dash="dot")))
-    fig.update_layout(height=280, margin=dict(l=10, r=10, t=30, b=10), title=dict(text=t("formula.profile_title"), x=0),
-                      xaxis=dict(title=t("formula.profile_x")), legend=dict(orientation="h", y=-0.35))
-    return fig
-
-
-def editor(running: bool) -> None:
-    """The expander: switch, starting point, the two formulas, their refusals, and the profile."""
+def editor(running: bool, locked=frozenset()) -> None:
+    """The expander: switch, starting point, the two formulas, their refusals, and the profile.
+    `locked`: widget keys a class link fixes (drawn disabled; ui/train/queue.py enforces them)."""
     ss = st.session_state
     on = bool(ss.get("tr_formula_on"))
     if not on and not running:      # off: the text follows the selected loss, ready to be edited
         _load(ss.get("tr_loss", "lsgan"))
     with st.expander(t("formula.editor"), expanded=on):
-        st.toggle(t("formula.use"), key="tr_formula_on", on_change=_on_toggle, disabled=running,
+        st.toggle(t("formula.use"), key="tr_formula_on", on_change=_on_toggle,
+                  disabled=running or "tr_formula_on" in locked,
                   help=t("formula.use_help"), persist_state="session")
         st.selectbox(t("formula.start_from"), list(BUILTIN_FORMULAS), format_func=labels("formula.starts"),
-                     key="tr_formula_start", on_change=_on_start, disabled=running or not on,
+                     key="tr_formula_start", on_change=_on_start,
+                     disabled=running or not on or "tr_formula_start" in locked,
                      persist_state="session")
         st.caption(t("formula.language", limit=MAX_LENGTH))
         for role, key in ROLES:
             st.text_input(t(f"formula.{role}_label"), key=key, max_chars=MAX_LENGTH, on_change=mark_custom,
-                          disabled=running or not on, persist_state="session")
+                          disabled=running or not on or key in locked, persist_state="session")
         for text in refusals(ss):
             st.error(text)
         st.caption(t("formula.keeps", loss=loss_labels()(ss.get("tr_loss", "lsgan"))))
         if on:      # what your G loss asks of G (the built-in losses' own stories are on the theory pages)
-            preview(ss)
-
-
-def preview(values) -> None:
-    """Before Start: G's loss and its slope against D's output on fakes, and the warnings."""
-    try:
-        profile = g_profile(str(values.get("tr_g_formula") or ""), str(values.get("tr_d_formula") or ""))
-    except FormulaError:
-        return      # refused: its sentence is above
-    for warning in profile.warnings:
-        st.warning(t(f"formula.warnings.{warning}"))
-    st.plotly_chart(profile_figure(profile), key="tr_formula_profile")
-    st.caption(t("formula.profile_caption"))
+            shared.preview(ss.get("tr_g_formula"), ss.get("tr_d_formula"), chart_key="tr_formula_profile")
