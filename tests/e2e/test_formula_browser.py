@@ -57,8 +57,10 @@ def test_a_typed_loss_trains_in_the_toy_lab(new_page, app_url):
     f = CONTENT["en"]["formula"]
     page = new_page()
     page.goto(f"{app_url}/WGAN")
-    expect(page.get_by_text(f["editor"], exact=True)).to_be_visible(timeout=WAIT_MS)
-    page.get_by_text(f["editor"], exact=True).click()
+    # the lab's expander (the page's knobs text names "Write your own loss" too, in italics)
+    editor = page.locator('[data-testid="stExpander"] summary').get_by_text(f["editor"], exact=True)
+    expect(editor).to_be_visible(timeout=WAIT_MS)
+    editor.click()
     type_formula(page, f["g_label"], "softplus(-d_fake)")
     page.get_by_role("button", name=f["toy_apply"]).click()
     settle(page)
