@@ -72,3 +72,24 @@ def test_a_typed_loss_trains_in_the_toy_lab(new_page, app_url):
     metric = page.locator('[data-testid="stMetric"]').filter(has_text=CONTENT["en"]["toylab"]["iteration"]).first
     expect(metric).to_contain_text("3", timeout=WAIT_MS)
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+@pytest.mark.parametrize("lang,role", [("en", "G's loss"), ("fa", "هزینهٔ G")])
+def test_a_class_link_with_a_broken_loss_says_one_sentence_and_locks_a_good_one(new_page, app_url, lang, role):
+    expect = sync_api.expect
+    f = CONTENT[lang]["formula"]
+    page = new_page()
+    suffix = "&lang=fa" if lang == "fa" else ""
+    page.goto(f"{app_url}/Train?preset=fast&g_loss=os{suffix}")
+    expect(page.locator(".st-key-start button")).to_be_enabled(timeout=WAIT_MS)
+    # the column in the page's digits: Persian ones on a Persian page ([0-9۰-۹]: \d is ASCII-only here)
+    said = page.locator('[data-testid="stCaptionContainer"]').filter(has_text=re.compile(f"{role}.*os.*[0-9۰-۹]"))
+    expect(said).to_have_count(1, timeout=WAIT_MS)
+    page = new_page()
+    page.goto(f"{app_url}/Train?preset=fast&g_loss=-softplus(d_fake)&lock=formulas{suffix}")
+    expect(page.locator(".st-key-start button")).to_be_enabled(timeout=WAIT_MS)
+    page.get_by_text(f["editor"], exact=True).click()
+    box = page.get_by_label(f["g_label"], exact=True)
+    expect(box).to_have_value("-softplus(d_fake)", timeout=WAIT_MS)
+    expect(box).to_be_disabled(timeout=WAIT_MS)
+    assert page.locator('[data-testid="stException"]').count() == 0
