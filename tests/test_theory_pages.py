@@ -210,11 +210,13 @@ def test_eigenvalue_lab_moves_with_h_and_the_regulariser():
 def test_toy_lab_runs_50_steps_and_updates_its_figures():
     at = open_page("fails")
     lab_key = "toylab_fails"
-    def lab_charts():
-        return {c.key: c.proto.spec for c in at.get("plotly_chart") if c.key.startswith(lab_key)}
+    def lab_charts():       # the live ones: the editor's "what G's loss asks of G" does not train
+        return {c.key: c.proto.spec for c in at.get("plotly_chart")
+                if c.key.startswith(lab_key) and not c.key.endswith("_f_profile")}
 
     charts_before = lab_charts()
     assert len(charts_before) == 3      # surface, losses, coverage
+    assert any(c.key == f"{lab_key}_f_profile" for c in at.get("plotly_chart"))
     at.select_slider(key=f"{lab_key}_speed").set_value(10)
     at.button(key=f"{lab_key}_play_btn").click().run()
     # run_every does not fire under AppTest; every full run executes the fragment once.
