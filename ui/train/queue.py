@@ -147,7 +147,7 @@ def link_maker(config, max_minutes: float | None) -> None:
             preset = DEFAULT_PRESET
             st.caption(plain.said("queue.maker_custom", preset=plain.Plain(t(f"presets.names.{preset}"))))
         lock = st.multiselect(t("queue.maker_lock"), LOCK_CHOICES, key="tr_link_lock",
-                              format_func=lambda n: n)
+                              format_func=i18n.labels("queue.lock_names"))
         minutes = st.number_input(t("queue.maker_minutes"), 0.0, float(max_minutes or 600), 0.0, step=1.0,
                                   key="tr_link_minutes", help=t("queue.maker_minutes_help"))
         locked = frozenset(f for name in lock for f in LOCKABLE[name])
