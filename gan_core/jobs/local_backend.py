@@ -418,11 +418,21 @@ class LocalBackend:
             self._idle.append(_Worker(self.threads, self.nice))
 
     def _release(self, worker: _Worker):
-        """A run has ended: retire its worker (its memory goes back) and boot a fresh one."""
-        threading.Thread(target=worker.end, name="gan-worker-reaper", daemon=True).start()
+        """A run has ended: retire its worker (its memory goes back), then boot a fresh one.
+
+        The fresh one boots only once the old one has exited: booting beside it held two workers'
+        memory at once (about 1.5 GB) just when a visitor goes on to something else, which took the
+        Cloud emulation's peak to within a few MiB of the 2.7 GB cap. A Start meanwhile does not wait
+        for this: start() boots what it needs."""
         with self._lock:
             self._busy.discard(worker)
-            self._refill()
+
+        def retire():
+            worker.end()
+            with self._lock:
+                self._refill()
+
+        threading.Thread(target=retire, name="gan-worker-reaper", daemon=True).start()
 
     def booted_info(self) -> list[dict]:
         """What each booted idle worker reported (torch threads, niceness): tests, benchmarks."""
