@@ -115,6 +115,50 @@ def test_an_unreachable_cluster_is_one_sentence_within_seconds():
     assert time.monotonic() - t0 < 30
 
 
+def _head_whose_client_server_fails(monkeypatch, failures):
+    """A listening port (the probe passes) and a ray.init that fails `failures` times as the CI head did."""
+    import ray
+
+    from gan_core.jobs import ray_backend
+
+    calls = []
+
+    def init(address, **kw):
+        calls.append(address)
+        if len(calls) <= failures:
+            raise ConnectionAbortedError("Initialization failure from server:\nRuntimeError: Starting Ray "
+                                         "client server failed. See ray_client_server_23000.err for "
+                                         "detailed logs.")
+
+    monkeypatch.setattr(ray, "init", init)
+    monkeypatch.setattr(ray_backend, "CLIENT_RETRY_S", 0.0)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    return listener, f"ray://127.0.0.1:{listener.getsockname()[1]}", calls
+
+
+@needs_ray
+def test_a_client_server_that_dies_at_birth_is_asked_for_again(monkeypatch):
+    from gan_core.jobs.ray_backend import connect
+
+    listener, address, calls = _head_whose_client_server_fails(monkeypatch, failures=1)
+    with listener:
+        connect(address)                       # no error: the second try got a server
+    assert calls == [address, address]
+
+
+@needs_ray
+def test_a_head_that_never_starts_a_client_server_is_one_sentence_after_three_tries(monkeypatch):
+    from gan_core.jobs.ray_backend import CLIENT_TRIES, connect
+
+    listener, address, calls = _head_whose_client_server_fails(monkeypatch, failures=99)
+    with listener, pytest.raises(BackendUnavailable, match=f"(?s)The Ray cluster at {address} cannot be used "
+                                                             r"\(ConnectionAbortedError: .*Starting Ray client"):
+        connect(address)
+    assert len(calls) == CLIENT_TRIES == 3
+
+
 @needs_ray
 def test_an_unreachable_cluster_falls_back_to_local_with_the_sentence(monkeypatch):
     import ray
