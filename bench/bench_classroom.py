@@ -178,6 +178,8 @@ async def learner(url, query, rec: Learner, t0, deadline, on_end, sem):
             look()
             if not stop.is_set():
                 await s.follow_timers(stop, [], after=look)
+            if not stop.is_set():
+                rec.problem = f"the page stopped updating itself before showing the run's end; last: {s.progress_text!r}"
             if s.errors:
                 rec.problem += f" exceptions on screen: {s.errors}"
             if s.dropped:

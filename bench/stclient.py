@@ -99,6 +99,7 @@ class Session:
         self.widget_ids: set[str] = set()      # every widget id seen (tabs, uploaders ...), to find one by its key
         self.states: dict[str, object] = {}    # widget id -> fills a WidgetState (a tab, an uploaded file)
         self.session_id = ""
+        self.page_hash = ""                    # the page the server says it ran (st.navigation's answer)
         self.ws = None
 
     async def __aenter__(self):
@@ -114,6 +115,11 @@ class Session:
     def _collect(self, msg: ForwardMsg):
         if msg.WhichOneof("type") == "new_session":
             self.session_id = msg.new_session.initialize.session_id
+            return
+        if msg.WhichOneof("type") == "navigation" and msg.navigation.page_script_hash:
+            # A browser sends this hash with every later rerun. Without it a fragment's run has no
+            # page, and its st.rerun() (the Train page's at a run's end) reruns the app's first page.
+            self.page_hash = msg.navigation.page_script_hash
             return
         if msg.WhichOneof("type") != "delta":
             return
@@ -154,6 +160,7 @@ class Session:
         back = BackMsg()
         state = back.rerun_script
         state.page_name = self.page
+        state.page_script_hash = self.page_hash
         state.query_string = self.query
         state.is_auto_rerun = auto
         if fragment_id:
@@ -225,7 +232,7 @@ class Session:
 
     async def follow_timers(self, stop: asyncio.Event, out: list, after=None) -> None:
         """Rerun the page's run_every fragments on their timers, as an open browser tab does,
-        until `stop` is set; each rerun's (client, server) seconds go to `out`, and `after()`
+        until `stop` is set or the page has no timer left; each rerun's (client, server) seconds go to `out`, and `after()`
         (if given) is called after each one (it may set `stop`)."""
         due: dict[str, float] = {}
         while not stop.is_set():
@@ -233,8 +240,7 @@ class Session:
             for fid, every in self.timers.items():
                 due.setdefault(fid, now + every)
             if not due:
-                await asyncio.sleep(0.1)
-                continue
+                return      # the page stopped its timers (a run's end): nothing on it changes any more
             fid = min(due, key=due.get)
             await asyncio.sleep(max(0.0, due[fid] - time.perf_counter()))
             if stop.is_set():
