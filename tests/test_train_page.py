@@ -169,6 +169,7 @@ def test_three_sessions_queue_see_their_place_and_the_next_starts_by_itself():
     assert not b.exception
     assert progress_text(b).startswith("1st in line, about ")
     assert b.button(key="stop").label == "Leave the line" and b.button(key="start").disabled
+    assert not b.get("plotly_chart")                          # a place in line draws no empty charts
     assert "1 worker(s): 1 training now, 1 waiting" in texts(b.caption)
     assert "while others wait, every run stops at" in texts(b.caption)
     c.button(key="start").click().run()
@@ -437,6 +438,16 @@ def test_divergence_messages_are_said_again_from_the_engines_facts(monkeypatch):
         persian = msg.divergence_message(detail)
         assert persian and english_prose(persian) == [], persian
         assert i18n.local_digits(str(detail["step"]), "fa") in persian     # Persian digits (issue 28)
+
+
+def test_a_tab_in_line_asks_for_its_place_once_a_second_and_draws_no_charts():
+    from ui.train import run
+
+    # (status, charts) timers of an open tab: in front of a class most tabs wait in line, and
+    # each of their reruns is CPU the sliders of other visitors and the workers share.
+    assert run.poll_seconds(running=True, queued=True) == (1.0, None)
+    assert run.poll_seconds(running=True, queued=False) == (0.5, 1.0)
+    assert run.poll_seconds(running=False, queued=False) == (None, None)
 
 
 def test_durations_queue_places_and_upload_summaries_follow_the_language(monkeypatch):

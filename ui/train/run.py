@@ -29,6 +29,7 @@ from ui.train import queue
 from ui.train.settings import fix_penalty_batch_norm, health_text, loss_formula, warnings_for
 
 KEPT_RUNS = 2          # finished runs kept for downloads and comparison; a pinned baseline is kept separately
+QUEUED_POLL_S = 1.0    # how often a tab with a place in line asks for its place (a running run: every 0.5 s)
 
 
 # ---------------------------------------------------------------- start / stop
@@ -160,14 +161,28 @@ def grid_view(snap, scrub: bool):
     st.image(grid, caption=t("train.grid_caption", it=it), output_format="PNG", width=360)
 
 
+def poll_seconds(running: bool, queued: bool) -> tuple[float | None, float | None]:
+    """How often an open tab reruns its status and its charts (None: never, the page is still).
+
+    A training: the progress bar and status every 0.5 s (cheap), the charts and the grid every
+    second (three plotly specs per update: their cost comes out of the workers' CPU, and grids
+    only change every N iterations). A place in line changes far more slowly: once a second,
+    and no charts. In front of a class most tabs wait, and every rerun of theirs is CPU that the
+    other visitors' sliders and the workers share (30 tabs, 2 training: ~90 reruns a second -> ~34).
+    """
+    if queued:
+        return QUEUED_POLL_S, None
+    return (0.5, 1.0) if running else (None, None)
+
+
 def live_panel(job, running: bool):
     """Progress, status, curves and the grid of this session's run, redrawn while it runs."""
     ss = st.session_state
 
-    # Two timers: the progress bar and status every 0.5 s (cheap), the charts and
-    # the grid every second (three plotly specs per update: their cost comes out of
-    # the training thread's CPU share, and grids only change every N iterations).
-    @st.fragment(run_every=0.5 if running else None)
+    queued = running and getattr(job, "queued", False)
+    status_every, charts_every = poll_seconds(running, queued)
+
+    @st.fragment(run_every=status_every)
     def live_status(polling: bool, was_queued: bool):
         job = ss["train_job"]
         snap = job.snapshot()
@@ -181,7 +196,7 @@ def live_panel(job, running: bool):
             # and, at the end, stops both timers
             st.rerun()
 
-    @st.fragment(run_every=1.0 if running else None)
+    @st.fragment(run_every=charts_every)
     def live_charts():
         snap = ss["train_job"].snapshot()
         if snap.status == "queued":
@@ -197,7 +212,7 @@ def live_panel(job, running: bool):
                 st.plotly_chart(charts.metrics_figure(snap.metrics, snap.swd_floor), key="metrics_chart")
 
     if job is not None:
-        live_status(running, running and getattr(job, "queued", False))
+        live_status(running, queued)
         live_charts()
         with st.expander(t("train.read_curves")):
             st.latex(loss_formula(job.config.loss))
